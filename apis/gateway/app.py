@@ -1,0 +1,71 @@
+"""The embedded platform's single entry point: every service behind one port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from fastapi import FastAPI
+
+from apis.gateway.config import GatewaySettings, get_settings
+from apis.gateway.routing import PrefixDispatch
+from apis.gateway.services import EmbeddedService, build_services
+from codeflix.observability import ReadinessCheck
+from codeflix.platform import Platform
+from codeflix.web import service_app
+
+
+def create_app(
+    settings: GatewaySettings | None = None,
+    *,
+    platform: Platform | None = None,
+    services: list[str] | None = None,
+) -> FastAPI:
+    """Build the gateway with every available service (or only ``services``) mounted."""
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    platform = platform or Platform.from_settings(settings)
+    mounted = build_services(platform, services)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Mounted apps do not get lifespan events from the server, so the gateway runs them.
+        async with AsyncExitStack() as stack:
+            for hook in platform.startup_hooks:
+                await stack.enter_async_context(hook())
+            for service in mounted:
+                await stack.enter_async_context(service.app.router.lifespan_context(service.app))
+            yield
+
+    app = service_app(
+        "gateway",
+        title="Codeflix",
+        description="The embedded Codeflix platform: every service behind one port.",
+        lifespan=lifespan,
+        readiness_checks=_service_readiness(mounted),
+    )
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> dict[str, object]:
+        return {
+            "name": "Codeflix",
+            "services": {s.name: list(s.prefixes) for s in mounted},
+            "health": "/healthz",
+            "readiness": "/readyz",
+            "metrics": "/metrics",
+        }
+
+    app.state.platform = platform
+    app.state.services = {s.name: s.app for s in mounted}
+    routes = [(prefix, s.app) for s in mounted for prefix in s.prefixes]
+    app.add_middleware(PrefixDispatch, routes=routes)
+    return app
+
+
+def _service_readiness(mounted: list[EmbeddedService]) -> dict[str, ReadinessCheck]:
+    """The gateway is ready when every mounted service's dependencies are."""
+    checks: dict[str, ReadinessCheck] = {}
+    for service in mounted:
+        for name, check in service.app.state.readiness_checks.items():
+            checks[f"{service.name}.{name}"] = check
+    return checks

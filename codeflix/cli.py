@@ -1,0 +1,109 @@
+"""The ``codeflix`` command: run the platform and operate it.
+
+Subcommands live next to what they drive and register themselves here.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="codeflix",
+    help="Codeflix, an open video streaming platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+class PortInUse(Exception):
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(
+            f"port {port} on {host} is already in use; "
+            "stop what runs there or pick another with --port"
+        )
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind the listening socket ourselves so a busy port is a clear message, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        if e.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise PortInUse(host, port) from e
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+@app.command()
+def up(
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    data_dir: Annotated[
+        Path,
+        typer.Option(help="Where the SQLite files and media live.", envvar="CODEFLIX_DATA_DIR"),
+    ] = Path("var"),
+) -> None:
+    """Run the whole platform in one process on one port (the embedded mode)."""
+    import uvicorn
+
+    from apis.gateway.app import create_app
+    from apis.gateway.config import get_settings
+    from codeflix.observability import configure_logging
+
+    settings = get_settings(host=host, port=port, data_dir=data_dir)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    try:
+        sock = bind_socket(host, port)
+    except PortInUse as e:
+        err_console.print(f"[red]codeflix up:[/red] {e}")
+        raise typer.Exit(1) from None
+    gateway = create_app(settings)
+    base = f"http://{host}:{port}"
+    console.print(
+        f"[bold green]Codeflix is starting[/bold green] on {base}  (data in {data_dir.resolve()})"
+    )
+    for name, service in gateway.state.services.items():
+        console.print(f"  {name:<13} {base}{service.state.route_prefixes[0]}")
+    console.print(
+        f"  health        {base}/healthz   readiness {base}/readyz   metrics {base}/metrics"
+    )
+    console.print("Press Ctrl-C to stop.")
+    server = uvicorn.Server(uvicorn.Config(gateway, log_config=None, lifespan="on"))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn has already shut the services down cleanly
+    finally:
+        sock.close()
+    console.print("Codeflix stopped.")
+
+
+@app.command()
+def version() -> None:
+    """Print the Codeflix version."""
+    from codeflix import __version__
+
+    console.print(__version__)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Shared test helpers: paths and unique names."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def unique_name(prefix: str = "t") -> str:
+    """A name no other test uses (queues, buckets, databases)."""
+    return f"{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def unique() -> str:
+    return unique_name("codeflix")
