@@ -7,8 +7,8 @@ store and the in-process bus, as separate processes would share the real ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,4 +29,24 @@ class Platform:
 
     @classmethod
     def from_settings(cls, settings: CommonSettings) -> Platform:
-        return cls(settings=settings, store=open_store(settings))
+        platform = cls(settings=settings, store=open_store(settings))
+        install_bus(platform)
+        return platform
+
+
+def install_bus(platform: Platform) -> None:
+    """Give the platform its shared bus (``extras["bus"]``), started before the services."""
+    from codeflix.bus import bus_for
+
+    bus = bus_for(platform.settings)
+    platform.extras["bus"] = bus
+
+    @asynccontextmanager
+    async def running_bus() -> AsyncIterator[None]:
+        await bus.start()
+        try:
+            yield
+        finally:
+            await bus.close()
+
+    platform.startup_hooks.append(running_bus)

@@ -1,0 +1,235 @@
+"""Event contracts: the envelope every Codeflix event travels in, and one model per event.
+
+An event is an :class:`Envelope` whose ``data`` matches the pydantic model registered for its
+``(type, version)``. These models are the single source of truth: producers build events with
+:func:`new_event`, consumers get envelopes that already passed :func:`decode_event`, and a
+message whose shape is unknown or wrong is dead-lettered with the reason.
+
+To add an event, declare its data model here with ``@event_model("thing.happened", 1)``.
+Changing the shape of a published version is a breaking change: add version 2 instead (the
+schema snapshot test under ``tests/unit/event_schemas`` enforces it).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from codeflix.observability import get_correlation_id, new_correlation_id
+
+
+class InvalidEvent(ValueError):
+    """A message that is not a valid Codeflix event; ``reason`` is a short snake_case code."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class UnknownEvent(InvalidEvent):
+    """No data model is registered for the event's ``(type, version)``."""
+
+    def __init__(self, type_: str, version: int) -> None:
+        super().__init__("unknown_event", f"no data model for event {type_!r} version {version}")
+
+
+class EventData(BaseModel):
+    """Base of every event's data model."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+EVENT_MODELS: dict[tuple[str, int], type[EventData]] = {}
+M = TypeVar("M", bound=type[EventData])
+
+
+def event_model(type_: str, version: int = 1) -> Callable[[M], M]:
+    """Register a data model as the shape of ``(type_, version)``."""
+
+    def register(model: M) -> M:
+        key = (type_, version)
+        if key in EVENT_MODELS:
+            raise ValueError(f"event {type_!r} version {version} is already registered")
+        EVENT_MODELS[key] = model
+        return model
+
+    return register
+
+
+def data_model(type_: str, version: int) -> type[EventData]:
+    """The data model of ``(type_, version)``; raises :class:`UnknownEvent`."""
+    try:
+        return EVENT_MODELS[(type_, version)]
+    except KeyError:
+        raise UnknownEvent(type_, version) from None
+
+
+class Envelope(BaseModel):
+    """What travels on the bus: metadata plus the event's data as a JSON object."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str = Field(min_length=1, max_length=200)
+    version: int = Field(ge=1)
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    producer: str = Field(min_length=1, max_length=200)
+    correlation_id: str | None = Field(default=None, max_length=200)
+    subject: str = Field(min_length=1, max_length=200)
+    data: dict[str, Any]
+
+    _parsed: EventData | None = PrivateAttr(default=None)
+
+    def parse_data(self) -> EventData:
+        """The data as its registered model; raises :class:`InvalidEvent` when it does not fit."""
+        if self._parsed is None:
+            model = data_model(self.type, self.version)
+            try:
+                self._parsed = model.model_validate(self.data)
+            except ValidationError as e:
+                raise InvalidEvent("invalid_data", _first_errors(e)) from None
+        return self._parsed
+
+    def to_json(self) -> bytes:
+        """The wire form: UTF-8 JSON."""
+        return self.model_dump_json().encode()
+
+
+def decode_event(body: bytes) -> Envelope:
+    """Parse and fully validate a message body (envelope and data) or raise InvalidEvent."""
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InvalidEvent("bad_json", f"body is not JSON: {e}") from None
+    if not isinstance(raw, dict):
+        raise InvalidEvent("bad_envelope", "body is not a JSON object")
+    try:
+        envelope = Envelope.model_validate(raw)
+    except ValidationError as e:
+        raise InvalidEvent("bad_envelope", _first_errors(e)) from None
+    envelope.parse_data()
+    return envelope
+
+
+def new_event(
+    type_: str,
+    data: EventData | dict[str, Any],
+    *,
+    subject: str,
+    producer: str,
+    version: int = 1,
+) -> Envelope:
+    """A new event carrying the current correlation id (or a fresh one); data is validated."""
+    model = data_model(type_, version)
+    payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    try:
+        parsed = model.model_validate(payload)
+    except ValidationError as e:
+        raise InvalidEvent("invalid_data", _first_errors(e)) from None
+    envelope = Envelope(
+        type=type_,
+        version=version,
+        producer=producer,
+        correlation_id=get_correlation_id() or new_correlation_id(),
+        subject=subject,
+        data=parsed.model_dump(mode="json"),
+    )
+    envelope._parsed = parsed
+    return envelope
+
+
+def event_schemas() -> dict[str, dict[str, Any]]:
+    """JSON schema of every registered event's data, keyed ``<type>.v<version>``."""
+    return {
+        f"{type_}.v{version}": model.model_json_schema()
+        for (type_, version), model in sorted(EVENT_MODELS.items())
+    }
+
+
+def _first_errors(error: ValidationError, limit: int = 3) -> str:
+    parts = []
+    for item in error.errors()[:limit]:
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+# -- Encoding ---------------------------------------------------------------------------------
+MediaKind = Literal["video", "trailer"]
+
+
+@event_model("video.uploaded", 1)
+class VideoUploaded(EventData):
+    """A master is complete in storage and waits to be encoded."""
+
+    video_id: str = Field(min_length=1, max_length=100)
+    kind: MediaKind = "video"
+    source_key: str = Field(min_length=1, description="storage key of the uploaded master")
+    size_bytes: int | None = Field(default=None, ge=0)
+    heights: list[int] | None = Field(default=None, description="ladder heights; None = auto")
+
+
+@event_model("video.encoding.started", 1)
+class VideoEncodingStarted(EventData):
+    video_id: str
+    kind: MediaKind = "video"
+    attempt: int = Field(ge=1, description="1 on the first try, more after a redelivery")
+
+
+@event_model("video.encoding.progressed", 1)
+class VideoEncodingProgressed(EventData):
+    video_id: str
+    kind: MediaKind = "video"
+    chunks_done: int = Field(ge=0)
+    chunks_total: int = Field(ge=0)
+    percent: float = Field(ge=0, le=100)
+    rung: str | None = None
+    eta_seconds: float | None = None
+
+
+class Rendition(BaseModel):
+    name: str
+    width: int
+    height: int
+    bandwidth: int
+    average_bandwidth: int | None = None
+    codecs: str
+    frame_rate: float | None = None
+    playlist: str = Field(description="media playlist key relative to hls_prefix")
+
+
+class AudioTrack(BaseModel):
+    name: str
+    language: str | None = None
+    default: bool = True
+    playlist: str = Field(description="media playlist key relative to hls_prefix")
+
+
+@event_model("video.encoding.completed", 1)
+class VideoEncodingCompleted(EventData):
+    """The HLS tree is complete in storage; keys are relative to the store root."""
+
+    video_id: str
+    kind: MediaKind = "video"
+    hls_prefix: str = Field(description="storage key of the folder holding the HLS tree")
+    master_playlist_key: str
+    duration_seconds: float
+    renditions: list[Rendition]
+    audio: list[AudioTrack] = Field(default_factory=list)
+    poster_key: str | None = None
+    thumbnails_key: str | None = Field(default=None, description="WebVTT of the seek previews")
+    chunks_total: int = Field(ge=0)
+    chunks_encoded: int = Field(ge=0, description="chunks encoded by the run that finished")
+
+
+@event_model("video.encoding.failed", 1)
+class VideoEncodingFailed(EventData):
+    video_id: str
+    kind: MediaKind = "video"
+    reason: str = Field(description="snake_case code, e.g. no_video_stream, zero_duration")
+    message: str
