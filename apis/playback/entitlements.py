@@ -1,0 +1,45 @@
+"""The seam where subscriptions gate playback.
+
+Before a grant is issued, the service asks an :class:`EntitlementPolicy` whether the viewer
+may watch the video, and up to which rendition height. The subscription-backed policy (an
+entitlements table fed by ``subscription.*`` events) plugs in here; until then every
+signed-in viewer is entitled to every rendition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apis.playback.models import PlayableVideo
+from codeflix.problems import PaymentRequired
+
+
+class NotEntitled(PaymentRequired):
+    """The viewer has no right to watch (e.g. no active subscription): 402."""
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What a viewer may watch of one video: ``max_height`` None means every rendition."""
+
+    max_height: int | None = None
+
+
+class EntitlementPolicy(Protocol):
+    """Decides whether ``user_id`` may play ``video``; raises :class:`NotEntitled` if not."""
+
+    async def entitlement(
+        self, *, session: AsyncSession, user_id: str, video: PlayableVideo, now: float
+    ) -> Entitlement: ...
+
+
+class EveryoneEntitled:
+    """Every signed-in viewer may watch every rendition (no subscription gate yet)."""
+
+    async def entitlement(
+        self, *, session: AsyncSession, user_id: str, video: PlayableVideo, now: float
+    ) -> Entitlement:
+        return Entitlement()

@@ -1,0 +1,48 @@
+"""Playback's own copy of what it needs from other services: which videos can be played.
+
+Filled from catalog events (published or not, deleted) and encoder events (where the HLS tree
+is, poster, thumbnails). Each half remembers the time of the event it last applied so a late,
+older event never overwrites a newer state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+MEDIA_READY = "ready"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+class PlayableVideo(Base):
+    __tablename__ = "playable_videos"
+
+    video_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    catalog_event_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    media_status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Key prefix of the HLS tree in the object store, ending with "/" ("videos/<id>/hls/").
+    hls_prefix: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # Keys below relative to hls_prefix, as the encoder reports them.
+    master_playlist: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    poster: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    thumbnails: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    renditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    media_event_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    @property
+    def playable(self) -> bool:
+        return (
+            self.published
+            and not self.deleted
+            and self.media_status == MEDIA_READY
+            and bool(self.hls_prefix and self.master_playlist)
+        )
