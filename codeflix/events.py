@@ -233,3 +233,121 @@ class VideoEncodingFailed(EventData):
     kind: MediaKind = "video"
     reason: str = Field(description="snake_case code, e.g. no_video_stream, zero_duration")
     message: str
+
+
+# -- Catalog ----------------------------------------------------------------------------------
+# Each change of the catalog carries the resource's whole new state, so a consumer can keep its
+# own copy (search documents, playback's playable videos) without calling the catalog back.
+class CatalogResource(EventData):
+    id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CatalogResourceDeleted(EventData):
+    id: str
+
+
+class CategoryState(CatalogResource):
+    name: str
+    description: str | None = None
+    is_active: bool
+
+
+@event_model("category.created", 1)
+class CategoryCreated(CategoryState):
+    pass
+
+
+@event_model("category.updated", 1)
+class CategoryUpdated(CategoryState):
+    pass
+
+
+@event_model("category.deleted", 1)
+class CategoryDeleted(CatalogResourceDeleted):
+    pass
+
+
+class GenreState(CatalogResource):
+    name: str
+    is_active: bool
+    categories: list[str] = Field(description="ids of the genre's categories")
+
+
+@event_model("genre.created", 1)
+class GenreCreated(GenreState):
+    pass
+
+
+@event_model("genre.updated", 1)
+class GenreUpdated(GenreState):
+    pass
+
+
+@event_model("genre.deleted", 1)
+class GenreDeleted(CatalogResourceDeleted):
+    pass
+
+
+class CastMemberState(CatalogResource):
+    name: str
+    type: Literal["actor", "director"]
+
+
+@event_model("cast_member.created", 1)
+class CastMemberCreated(CastMemberState):
+    pass
+
+
+@event_model("cast_member.updated", 1)
+class CastMemberUpdated(CastMemberState):
+    pass
+
+
+@event_model("cast_member.deleted", 1)
+class CastMemberDeleted(CatalogResourceDeleted):
+    pass
+
+
+class MediaState(BaseModel):
+    """One medium of a video; keys are storage keys relative to the store root."""
+
+    status: Literal["pending", "uploading", "processing", "ready", "failed"]
+    raw_location: str | None = Field(default=None, description="key of the uploaded file")
+    encoded_location: str | None = Field(
+        default=None, description="key of the HLS master playlist (video, trailer) or image"
+    )
+    error: str | None = None
+    duration_seconds: float | None = None
+    poster: str | None = Field(default=None, description="key of the poster image")
+    thumbnails: str | None = Field(default=None, description="key of the seek-preview WebVTT")
+
+
+class VideoState(CatalogResource):
+    title: str
+    description: str | None = None
+    launch_year: int
+    duration: int = Field(description="minutes")
+    rating: Literal["ER", "L", "10", "12", "14", "16", "18"]
+    opened: bool
+    published: bool
+    categories: list[str]
+    genres: list[str]
+    cast_members: list[str]
+    media: dict[Literal["video", "trailer", "banner", "thumbnail"], MediaState]
+
+
+@event_model("video.created", 1)
+class VideoCreated(VideoState):
+    pass
+
+
+@event_model("video.updated", 1)
+class VideoUpdated(VideoState):
+    """Any change of a video, its media included (e.g. its master became ready)."""
+
+
+@event_model("video.deleted", 1)
+class VideoDeleted(CatalogResourceDeleted):
+    pass
