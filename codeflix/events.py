@@ -351,3 +351,40 @@ class VideoUpdated(VideoState):
 @event_model("video.deleted", 1)
 class VideoDeleted(CatalogResourceDeleted):
     pass
+
+
+# -- Subscription -----------------------------------------------------------------------------
+# Every change of a subscription's standing carries what a consumer needs to decide whether the
+# viewer may watch, and how tall a rendition: playback keeps its entitlements from these alone.
+class SubscriptionState(EventData):
+    subscription_id: str
+    user_id: str = Field(min_length=1, max_length=200)
+    plan_id: str
+    status: Literal["trialing", "active", "past_due", "canceled", "expired"]
+    max_height: int | None = Field(description="tallest rendition the plan plays; None = any")
+    active_until: datetime = Field(description="when watching stops unless a newer event says")
+
+
+@event_model("subscription.activated", 1)
+class SubscriptionActivated(SubscriptionState):
+    """A subscription started playing: its first payment confirmed or its trial began."""
+
+
+@event_model("subscription.renewed", 1)
+class SubscriptionRenewed(SubscriptionState):
+    """A new period was paid for."""
+
+
+@event_model("subscription.past_due", 1)
+class SubscriptionPastDue(SubscriptionState):
+    """A renewal charge failed; it is retried until the grace period ends (``active_until``)."""
+
+
+@event_model("subscription.canceled", 1)
+class SubscriptionCanceled(SubscriptionState):
+    """The subscription ended by cancellation."""
+
+
+@event_model("subscription.expired", 1)
+class SubscriptionExpired(SubscriptionState):
+    """The subscription ended because it was not paid."""
