@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codeflix.observability import get_correlation_id, new_correlation_id
 
@@ -83,17 +83,13 @@ class Envelope(BaseModel):
     subject: str = Field(min_length=1, max_length=200)
     data: dict[str, Any]
 
-    _parsed: EventData | None = PrivateAttr(default=None)
-
     def parse_data(self) -> EventData:
         """The data as its registered model; raises :class:`InvalidEvent` when it does not fit."""
-        if self._parsed is None:
-            model = data_model(self.type, self.version)
-            try:
-                self._parsed = model.model_validate(self.data)
-            except ValidationError as e:
-                raise InvalidEvent("invalid_data", _first_errors(e)) from None
-        return self._parsed
+        model = data_model(self.type, self.version)
+        try:
+            return model.model_validate(self.data)
+        except ValidationError as e:
+            raise InvalidEvent("invalid_data", _first_errors(e)) from None
 
     def to_json(self) -> bytes:
         """The wire form: UTF-8 JSON."""
@@ -131,7 +127,7 @@ def new_event(
         parsed = model.model_validate(payload)
     except ValidationError as e:
         raise InvalidEvent("invalid_data", _first_errors(e)) from None
-    envelope = Envelope(
+    return Envelope(
         type=type_,
         version=version,
         producer=producer,
@@ -139,8 +135,6 @@ def new_event(
         subject=subject,
         data=parsed.model_dump(mode="json"),
     )
-    envelope._parsed = parsed
-    return envelope
 
 
 def event_schemas() -> dict[str, dict[str, Any]]:

@@ -1,0 +1,337 @@
+"""The Bus on RabbitMQ (aio-pika).
+
+Topology, declared by code at start-up and again after every reconnect:
+
+- a durable topic exchange (``codeflix.events``) that events are published to, routing key =
+  event type, with publisher confirms;
+- per consumer, a durable quorum queue ``<queue>`` bound by the event types it wants;
+- a direct dead-letter exchange (``codeflix.dlx``) into ``<queue>.dlq`` (quorum, durable);
+- per retry delay, a queue ``<queue>.retry.<ms>`` whose messages expire after that delay back
+  into ``<queue>`` through the default exchange: delayed retries without broker plugins.
+
+The consumer acks a message only after its fate is settled (handled, re-published for a retry
+or dead-lettered with confirms), so a crash at any point redelivers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
+
+from codeflix.bus.delivery import handle_delivery
+from codeflix.bus.port import (
+    ATTEMPT_HEADER,
+    DEAD_LETTER_EXCHANGE,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_RETRY_DELAYS,
+    EXCHANGE,
+    QUEUE_HEADER,
+    REASON_HEADER,
+    ROUTING_KEY_HEADER,
+    BusError,
+    BusUnavailable,
+    DeadLetter,
+    Handler,
+    Subscription,
+)
+from codeflix.bus.rabbitmq_dead_letters import DeadLetterOps
+from codeflix.events import Envelope
+
+log = logging.getLogger("codeflix.bus")
+
+# A message redelivered this many times without being settled (its consumer keeps dying on
+# it) is dead-lettered by the broker itself rather than crash consumers forever.
+DELIVERY_LIMIT = 10
+
+
+def quorum(**arguments: Any) -> dict[str, Any]:
+    return {"x-queue-type": "quorum", **arguments}
+
+
+def retry_queue_name(queue: str, delay: float) -> str:
+    return f"{queue}.retry.{round(delay * 1000)}"
+
+
+class RabbitMQBus(DeadLetterOps):
+    """A :class:`~codeflix.bus.port.Bus` on a RabbitMQ broker; reconnects by itself."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        exchange: str = EXCHANGE,
+        dead_letter_exchange: str = DEAD_LETTER_EXCHANGE,
+        connect_timeout: float = 30.0,
+        publish_timeout: float = 60.0,
+        reconnect_interval: float = 1.0,
+        close_timeout: float = 5.0,
+    ) -> None:
+        self.url = url
+        self.exchange_name = exchange
+        self.dead_letter_exchange_name = dead_letter_exchange
+        self._connect_timeout = connect_timeout
+        self._publish_timeout = publish_timeout
+        self._reconnect_interval = reconnect_interval
+        self._close_timeout = close_timeout
+        self._connection: AbstractRobustConnection | None = None
+        self._exchange: AbstractExchange | None = None
+        self._subscriptions: list[Subscription] = []
+        self._consumers: list[tuple[Any, str]] = []  # (queue, consumer tag)
+        self._in_flight: set[asyncio.Task[Any]] = set()
+        self._start_lock = asyncio.Lock()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        async with self._start_lock:
+            if self._connection is not None:
+                return
+            self._connection = await self._connect()
+            channel = await self._connection.channel(publisher_confirms=True)
+            self._exchange = await self._declare_exchanges(channel)
+            for subscription in self._subscriptions:
+                await self._consume(subscription)
+
+    async def _connect(self) -> AbstractRobustConnection:
+        deadline = asyncio.get_running_loop().time() + self._connect_timeout
+        name = f"codeflix:{socket.gethostname()}:{os.getpid()}"
+        while True:
+            try:
+                return await aio_pika.connect_robust(
+                    self.url,
+                    reconnect_interval=self._reconnect_interval,
+                    client_properties={"connection_name": name},
+                )
+            except (OSError, aio_pika.exceptions.AMQPException) as e:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise BusUnavailable(f"cannot reach RabbitMQ: {e}") from e
+                await asyncio.sleep(self._reconnect_interval)
+
+    async def _declare_exchanges(self, channel: AbstractChannel) -> AbstractExchange:
+        await channel.declare_exchange(
+            self.dead_letter_exchange_name, aio_pika.ExchangeType.DIRECT, durable=True
+        )
+        return await channel.declare_exchange(
+            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
+        )
+
+    async def close(self) -> None:
+        if self._connection is None:
+            return
+        for queue, tag in self._consumers:
+            with contextlib.suppress(Exception):
+                await queue.cancel(tag)
+        self._consumers.clear()
+        if self._in_flight:
+            # Let running handlers settle their messages; whatever is left is redelivered.
+            await asyncio.wait(self._in_flight, timeout=self._close_timeout)
+        connection, self._connection, self._exchange = self._connection, None, None
+        await connection.close()
+
+    # -- publishing --------------------------------------------------------------------------
+    async def publish(self, envelope: Envelope) -> None:
+        await self.publish_raw(
+            envelope.to_json(),
+            envelope.type,
+            message_id=str(envelope.id),
+            correlation_id=envelope.correlation_id,
+        )
+
+    async def publish_raw(
+        self,
+        body: bytes,
+        routing_key: str,
+        *,
+        message_id: str | None = None,
+        correlation_id: str | None = None,
+        headers: dict[str, Any] | None = None,
+    ) -> None:
+        """Publish bytes to the events exchange and wait for the broker's confirm.
+
+        While the connection is being re-established the publish is retried, for up to
+        ``publish_timeout`` seconds, then :class:`BusUnavailable` is raised.
+        """
+        if self._exchange is None:
+            raise BusError("the bus is not started")
+        message = aio_pika.Message(
+            body,
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message_id,
+            correlation_id=correlation_id,
+            type=routing_key,
+            headers=headers or {},
+        )
+        await self._with_retries(lambda: self._exchange_publish(message, routing_key))
+
+    async def _exchange_publish(self, message: aio_pika.Message, routing_key: str) -> None:
+        if self._exchange is None:
+            raise BusError("the bus is closed")
+        await self._exchange.publish(message, routing_key=routing_key, timeout=10)
+
+    async def _with_retries(self, publish: Any) -> None:
+        deadline = asyncio.get_running_loop().time() + self._publish_timeout
+        while True:
+            try:
+                await publish()
+                return
+            except BusError:
+                raise
+            except Exception as e:  # the connection is down or the broker refused the message
+                if asyncio.get_running_loop().time() > deadline:
+                    raise BusUnavailable(f"RabbitMQ did not confirm the message: {e}") from e
+                log.info("publish failed, retrying: %s", e)
+                await asyncio.sleep(self._reconnect_interval / 2)
+
+    # -- consuming ---------------------------------------------------------------------------
+    async def subscribe(
+        self,
+        queue: str,
+        routing_keys: Sequence[str],
+        handler: Handler,
+        *,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+        prefetch: int = 10,
+    ) -> None:
+        subscription = Subscription(
+            queue, tuple(routing_keys), handler, max_attempts, tuple(retry_delays), prefetch
+        )
+        self._subscriptions.append(subscription)
+        if self._connection is not None:
+            await self._consume(subscription)
+
+    async def declare_queue(self, subscription: Subscription, channel: AbstractChannel) -> Any:
+        """Declare a consumer's queue, its dead-letter queue and its retry queues."""
+        exchange = await self._declare_exchanges(channel)
+        name = subscription.queue
+        dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments=quorum())
+        await dlq.bind(self.dead_letter_exchange_name, routing_key=name)
+        queue = await channel.declare_queue(
+            name,
+            durable=True,
+            arguments=quorum(
+                **{
+                    "x-dead-letter-exchange": self.dead_letter_exchange_name,
+                    "x-dead-letter-routing-key": name,
+                    "x-delivery-limit": DELIVERY_LIMIT,
+                }
+            ),
+        )
+        for key in subscription.routing_keys:
+            await queue.bind(exchange, routing_key=key)
+        for delay in sorted(set(subscription.retry_delays)):
+            await channel.declare_queue(
+                retry_queue_name(name, delay),
+                durable=True,
+                arguments=quorum(
+                    **{
+                        "x-message-ttl": round(delay * 1000),
+                        "x-dead-letter-exchange": "",
+                        "x-dead-letter-routing-key": name,
+                    }
+                ),
+            )
+        return queue
+
+    async def _consume(self, subscription: Subscription) -> None:
+        assert self._connection is not None
+        channel = await self._connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=subscription.prefetch)
+        queue = await self.declare_queue(subscription, channel)
+
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._in_flight.add(task)
+            try:
+                await self._settle(subscription, channel, message)
+            finally:
+                if task is not None:
+                    self._in_flight.discard(task)
+
+        tag = await queue.consume(on_message)
+        self._consumers.append((queue, tag))
+
+    async def _settle(
+        self, subscription: Subscription, channel: AbstractChannel, message: AbstractIncomingMessage
+    ) -> None:
+        headers = dict(message.headers or {})
+        # Our own header counts retries; the broker's counts redeliveries after a crash.
+        attempt = int(str(headers.get(ATTEMPT_HEADER, 1))) + int(
+            str(headers.get("x-delivery-count", 0))
+        )
+        outcome = await handle_delivery(subscription, message.body, attempt)
+        try:
+            if outcome.action == "retry":
+                headers[ATTEMPT_HEADER] = attempt + 1
+                await channel.default_exchange.publish(
+                    self._copy(message, headers),
+                    routing_key=retry_queue_name(subscription.queue, outcome.delay),
+                )
+            elif outcome.action == "dead_letter":
+                headers.update(
+                    {
+                        REASON_HEADER: outcome.reason or "",
+                        QUEUE_HEADER: subscription.queue,
+                        ROUTING_KEY_HEADER: message.routing_key or "",
+                        ATTEMPT_HEADER: attempt,
+                    }
+                )
+                dlx = await channel.get_exchange(self.dead_letter_exchange_name, ensure=False)
+                await dlx.publish(self._copy(message, headers), routing_key=subscription.queue)
+            await message.ack()
+        except Exception:
+            # The broker went away mid-settlement: the message comes back after reconnecting.
+            log.warning("could not settle a message; it will be redelivered", exc_info=True)
+            with contextlib.suppress(Exception):
+                await message.nack(requeue=True)
+
+    @staticmethod
+    def _copy(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
+        headers.pop("x-delivery-count", None)
+        return aio_pika.Message(
+            message.body,
+            headers=headers,
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type=message.type,
+        )
+
+    # -- dead letters: see DeadLetterOps -----------------------------------------------------
+    def _require_connection(self) -> AbstractRobustConnection:
+        if self._connection is None:
+            raise BusError("the bus is not started")
+        return self._connection
+
+    @staticmethod
+    def _dead_letter(message: AbstractIncomingMessage) -> DeadLetter:
+        headers: dict[str, Any] = dict(message.headers or {})
+        reason = headers.get(REASON_HEADER)
+        if reason is None and headers.get("x-death"):
+            # Dead-lettered by the broker itself (e.g. the delivery limit), not by a consumer.
+            death = headers["x-death"][0]
+            reason = f"broker: {death.get('reason')}"
+        attempts = headers.get(ATTEMPT_HEADER)
+        return DeadLetter(
+            message_id=message.message_id,
+            routing_key=str(headers.get(ROUTING_KEY_HEADER) or "") or None,
+            reason=str(reason) if reason is not None else None,
+            attempts=int(str(attempts)) if attempts is not None else None,
+            body=message.body,
+            headers=headers,
+        )

@@ -1,0 +1,94 @@
+"""Operating dead-letter queues on RabbitMQ: look, replay, purge (``codeflix dlq``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+
+from codeflix.bus.port import ATTEMPT_HEADER, QUEUE_HEADER, REASON_HEADER, BusError, DeadLetter
+
+
+class DeadLetterOps:
+    """Mixin of :class:`~codeflix.bus.rabbitmq.RabbitMQBus` for the ``<queue>.dlq`` queues."""
+
+    def _require_connection(self) -> AbstractRobustConnection:
+        raise NotImplementedError
+
+    @staticmethod
+    def _dead_letter(message: AbstractIncomingMessage) -> DeadLetter:
+        raise NotImplementedError
+
+    async def _open_dlq(self, queue: str) -> tuple[AbstractChannel, AbstractQueue]:
+        channel = await self._require_connection().channel(publisher_confirms=True)
+        try:
+            dlq = await channel.declare_queue(f"{queue}.dlq", passive=True, robust=False)
+        except aio_pika.exceptions.ChannelClosed as e:
+            raise BusError(f"no dead-letter queue for {queue!r} (is the queue name right?)") from e
+        return channel, dlq
+
+    async def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
+        """Up to ``limit`` dead letters; they stay in the queue (fetched, then returned)."""
+        channel, dlq = await self._open_dlq(queue)
+        try:
+            found: list[DeadLetter] = []
+            held: list[AbstractIncomingMessage] = []
+            while len(found) < limit:
+                message = await dlq.get(no_ack=False, fail=False, timeout=5)
+                if message is None:
+                    break
+                held.append(message)
+                found.append(self._dead_letter(message))
+            for message in held:
+                await message.nack(requeue=True)
+            return found
+        finally:
+            await channel.close()
+
+    async def replay_dead_letters(self, queue: str, *, limit: int | None = None) -> int:
+        """Send dead letters back to ``queue`` with a fresh attempt count."""
+        channel, dlq = await self._open_dlq(queue)
+        replayed = 0
+        try:
+            while limit is None or replayed < limit:
+                message = await dlq.get(no_ack=False, fail=False, timeout=5)
+                if message is None:
+                    break
+                headers: dict[str, Any] = {
+                    k: v
+                    for k, v in (message.headers or {}).items()
+                    if k not in (REASON_HEADER, ATTEMPT_HEADER, QUEUE_HEADER, "x-death")
+                    and not k.startswith("x-first-death")
+                    and k != "x-delivery-count"
+                }
+                await channel.default_exchange.publish(
+                    aio_pika.Message(
+                        message.body,
+                        headers=headers,
+                        content_type=message.content_type,
+                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                        message_id=message.message_id,
+                        correlation_id=message.correlation_id,
+                        type=message.type,
+                    ),
+                    routing_key=queue,
+                )
+                await message.ack()
+                replayed += 1
+            return replayed
+        finally:
+            await channel.close()
+
+    async def purge_dead_letters(self, queue: str) -> int:
+        channel, dlq = await self._open_dlq(queue)
+        try:
+            result = await dlq.purge()
+            return int(result.message_count or 0)
+        finally:
+            await channel.close()

@@ -1,0 +1,79 @@
+"""The Bus contract on a real RabbitMQ, plus the broker-specific promises."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import aio_pika
+import pytest
+
+from codeflix.bus.rabbitmq import RabbitMQBus
+from tests.contracts.bus import BusContract, Recorder, eventually, uploaded
+from tests.integration.bus_support import Names, bus_topology
+
+
+@pytest.fixture
+async def names(amqp_url: str) -> AsyncIterator[Names]:
+    async with bus_topology(amqp_url) as names:
+        yield names
+
+
+@pytest.fixture
+async def bus(amqp_url: str, names: Names) -> AsyncIterator[RabbitMQBus]:
+    bus = names.bus(amqp_url)
+    await bus.start()
+    yield bus
+    await bus.close()
+
+
+@pytest.fixture
+def queue_name(names: Names) -> Callable[[], str]:
+    return names.queue
+
+
+class TestRabbitMQBus(BusContract):
+    pass
+
+
+async def test_queues_are_durable_quorum_queues_with_a_dead_letter_queue(
+    bus: RabbitMQBus, names: Names, amqp_url: str
+) -> None:
+    queue = names.queue()
+    await bus.subscribe(queue, ["video.uploaded"], Recorder(), retry_delays=[0.05])
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for name in (queue, f"{queue}.dlq", f"{queue}.retry.50"):
+            declared = await channel.declare_queue(name, passive=True)
+            assert declared.declaration_result.consumer_count >= (1 if name == queue else 0)
+
+
+async def test_events_wait_in_the_queue_while_no_consumer_runs(amqp_url: str, names: Names) -> None:
+    queue, first = names.queue(), Recorder()
+    consumer = names.bus(amqp_url)
+    await consumer.start()
+    await consumer.subscribe(queue, ["video.uploaded"], first)
+    await consumer.close()  # the consumer is away; its durable queue stays
+    producer = names.bus(amqp_url)
+    await producer.start()
+    await producer.publish(uploaded("waiting"))
+    await producer.close()
+    second = Recorder()
+    consumer = names.bus(amqp_url)
+    await consumer.subscribe(queue, ["video.uploaded"], second)
+    await consumer.start()
+    try:
+        await eventually(lambda: second.seen)
+    finally:
+        await consumer.close()
+    assert [e.subject for e in second.seen] == ["waiting"]
+    assert first.seen == []
+
+
+async def test_publishing_on_a_bus_that_is_not_started_is_an_error(
+    amqp_url: str, names: Names
+) -> None:
+    from codeflix.bus import BusError
+
+    with pytest.raises(BusError):
+        await names.bus(amqp_url).publish(uploaded())
