@@ -30,10 +30,10 @@ class PlayableVideo(Base):
     media_status: Mapped[str] = mapped_column(String(16), default="pending")
     # Key prefix of the HLS tree in the object store, ending with "/" ("videos/<id>/hls/").
     hls_prefix: Mapped[str | None] = mapped_column(String(512), nullable=True)
-    # Keys below relative to hls_prefix, as the encoder reports them.
-    master_playlist: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    poster: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    thumbnails: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Storage keys (from the store's root) of the master playlist, poster and seek previews.
+    master_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    poster_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    thumbnails_key: Mapped[str | None] = mapped_column(String(512), nullable=True)
     duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     renditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     media_event_at: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -44,5 +44,5 @@ class PlayableVideo(Base):
             self.published
             and not self.deleted
             and self.media_status == MEDIA_READY
-            and bool(self.hls_prefix and self.master_playlist)
+            and bool(self.hls_prefix and self.master_key)
         )

@@ -5,6 +5,7 @@ Plain functions with keyword-only arguments; routes and event consumers call the
 
 from __future__ import annotations
 
+import posixpath
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -54,26 +55,27 @@ async def issue_grant(
     except Exception:
         grants_issued.labels(outcome="not_entitled").inc()
         raise
-    assert video.hls_prefix is not None and video.master_playlist is not None
-    grant = Grant(
-        prefix=video.hls_prefix,
-        expires_at=int(now) + ttl_seconds,
-        user_id=user_id,
-        max_height=entitlement.max_height,
-    )
-    token = signer.sign(grant)
+    tree, master = video.hls_prefix, video.master_key
+    assert tree is not None and master is not None
+    expires_at = int(now) + ttl_seconds
 
-    def url(relative: str | None) -> str | None:
-        return media_url(base_url, token, video.hls_prefix + relative) if relative else None
+    def signed_url(key: str | None, max_height: int | None = None) -> str | None:
+        if key is None:
+            return None
+        # The HLS tree's grant covers what lies inside it; an image kept elsewhere gets a
+        # grant of its own folder.
+        prefix = tree if key.startswith(tree) else _folder(key)
+        grant = Grant(prefix, expires_at, user_id=user_id, max_height=max_height)
+        return media_url(base_url, signer.sign(grant), key)
 
     grants_issued.labels(outcome="issued").inc()
     return PlaybackGrantPublic(
         video_id=video.video_id,
-        manifest_url=url(video.master_playlist) or "",
-        expires_at=datetime.fromtimestamp(grant.expires_at, UTC),
-        poster_url=url(video.poster),
-        thumbnails_url=url(video.thumbnails),
-        max_height=grant.max_height,
+        manifest_url=signed_url(master, entitlement.max_height) or "",
+        expires_at=datetime.fromtimestamp(expires_at, UTC),
+        poster_url=signed_url(video.poster_key),
+        thumbnails_url=signed_url(video.thumbnails_key),
+        max_height=entitlement.max_height,
     )
 
 
@@ -88,8 +90,8 @@ async def record_catalog_video(
     """Apply the catalog's view of a video (published, deleted) unless a newer one is known."""
     video = await _get_or_add(session, video_id)
     if video.catalog_event_at is None or occurred_at >= video.catalog_event_at:
-        video.published = published and not deleted
         video.deleted = deleted or video.deleted
+        video.published = published and not video.deleted
         video.catalog_event_at = occurred_at
     return video
 
@@ -97,7 +99,7 @@ async def record_catalog_video(
 async def record_media_status(
     *, session: AsyncSession, video_id: str, status: str, occurred_at: float
 ) -> PlayableVideo:
-    """Note that encoding started or failed; a ready video stays playable until re-encoded."""
+    """Note that the video's media is pending, processing or failed (not playable then)."""
     video = await _get_or_add(session, video_id)
     if video.media_event_at is None or occurred_at >= video.media_event_at:
         video.media_status = status
@@ -109,25 +111,33 @@ async def record_media_ready(
     *,
     session: AsyncSession,
     video_id: str,
-    hls_prefix: str,
-    master_playlist: str,
-    poster: str | None,
-    thumbnails: str | None,
-    duration_seconds: float | None,
-    renditions: list[dict[str, Any]],
+    master_key: str,
+    hls_prefix: str | None = None,
+    poster_key: str | None = None,
+    thumbnails_key: str | None = None,
+    duration_seconds: float | None = None,
+    renditions: list[dict[str, Any]] | None = None,
     occurred_at: float,
 ) -> PlayableVideo:
-    """Record where a video's encoded HLS tree is; from then on it can be granted."""
-    prefix = _prefix(hls_prefix)
+    """Record where a video's encoded HLS tree is; from then on it can be granted.
+
+    Keys are storage keys from the store's root; ``hls_prefix`` defaults to the master
+    playlist's folder. Renditions not given keep their last known value.
+    """
+    master = _key(master_key)
+    prefix = _key(hls_prefix) + "/" if hls_prefix else _folder(master)
+    if not master.startswith(prefix):
+        raise ValueError(f"the master playlist {master!r} is not inside {prefix!r}")
     video = await _get_or_add(session, video_id)
     if video.media_event_at is None or occurred_at >= video.media_event_at:
         video.media_status = MEDIA_READY
         video.hls_prefix = prefix
-        video.master_playlist = _relative(master_playlist)
-        video.poster = _relative(poster) if poster else None
-        video.thumbnails = _relative(thumbnails) if thumbnails else None
+        video.master_key = master
+        video.poster_key = _key(poster_key) if poster_key else None
+        video.thumbnails_key = _key(thumbnails_key) if thumbnails_key else None
         video.duration_seconds = duration_seconds
-        video.renditions = renditions
+        if renditions is not None:
+            video.renditions = renditions
         video.media_event_at = occurred_at
     return video
 
@@ -149,15 +159,15 @@ def _video_key(video_id: str) -> str:
         raise NotFound(f"video {video_id} does not exist") from e
 
 
-def _prefix(key_prefix: str) -> str:
-    try:
-        return clean_key(key_prefix) + "/"
-    except InvalidKey as e:
-        raise ValueError(f"the HLS location {key_prefix!r} is not a usable key prefix") from e
-
-
-def _relative(key: str) -> str:
+def _key(key: str) -> str:
     try:
         return clean_key(key)
     except InvalidKey as e:
-        raise ValueError(f"the media key {key!r} is not a usable relative key") from e
+        raise ValueError(f"the media key {key!r} is not a usable storage key") from e
+
+
+def _folder(key: str) -> str:
+    folder = posixpath.dirname(_key(key))
+    if not folder:
+        raise ValueError(f"the media key {key!r} lies at the store's root, outside any folder")
+    return folder + "/"
