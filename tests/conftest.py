@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures that run the real identity service and hand out real tokens, for every service.
+pytest_plugins = ["tests.support.identity"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

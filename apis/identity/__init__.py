@@ -1,0 +1,1 @@
+"""Identity: Codeflix's OpenID Connect provider, laid out like a Keycloak realm."""

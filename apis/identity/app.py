@@ -1,0 +1,94 @@
+"""The identity service's app: an OpenID Connect provider with Keycloak's URL layout."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from apis.identity import pages, routes
+from apis.identity.config import REALM, IdentitySettings, get_settings
+from apis.identity.keys import KeyCache, ensure_signing_key
+from apis.identity.models import Base
+from apis.identity.passwords import Passwords
+from apis.identity.realm import load_realm, seed_realm
+from apis.identity.service import IdentityRuntime, utc_now
+from codeflix.auth import PLATFORM_IDENTITY_APP, TokenVerifier, install_auth
+from codeflix.db import create_engine, session_factory
+from codeflix.platform import Platform
+from codeflix.web import service_app
+
+
+def create_app(
+    settings: IdentitySettings | None = None,
+    *,
+    platform: Platform | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    """Build the identity app; its lifespan creates the tables, seeds the realm and the keys."""
+    settings = settings or get_settings()
+    engine = create_engine(settings.db_url)
+    sessions = session_factory(engine)
+    realm = load_realm(
+        settings.realm_file,
+        {"CODEFLIX_SERVICES_CLIENT_SECRET": settings.services_client_secret},
+    )
+    token_lifetime = timedelta(seconds=settings.access_token_seconds)
+    runtime = IdentityRuntime(
+        settings=settings,
+        realm=realm,
+        passwords=Passwords(
+            time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib
+        ),
+        keys=KeyCache(secret=settings.secret_key, token_lifetime=token_lifetime),
+        clock=clock,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        async with sessions.begin() as session:
+            await seed_realm(session=session, realm=realm, now=runtime.clock())
+            await ensure_signing_key(
+                session=session,
+                secret=settings.secret_key,
+                now=runtime.clock(),
+                max_age=timedelta(days=settings.signing_key_max_age_days),
+                token_lifetime=token_lifetime,
+            )
+        yield
+        await engine.dispose()
+
+    async def database() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    app = service_app(
+        "identity",
+        title="Codeflix identity",
+        description="Sign-up, sign-in and tokens: an OpenID Connect provider.",
+        lifespan=lifespan,
+        readiness_checks={"database": database},
+        route_prefixes=(f"/realms/{REALM}", "/api/v1/accounts"),
+    )
+    app.state.runtime = runtime
+    app.state.sessions = sessions
+    # The service checks its own access tokens (userinfo) exactly as every other service does.
+    install_auth(
+        app,
+        TokenVerifier(
+            issuer=settings.issuer,
+            http=lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app=app)),
+            clock=lambda: runtime.clock().timestamp(),
+        ),
+    )
+    app.include_router(routes.router)
+    app.include_router(pages.router)
+    if platform is not None:
+        platform.extras[PLATFORM_IDENTITY_APP] = app
+    return app

@@ -1,0 +1,240 @@
+"""The server-rendered pages: sign in, sign up, signed out."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from apis.identity import grants, service
+from apis.identity.authorize import (
+    AUTH_PARAMETERS,
+    InvalidClientRequest,
+    RedirectError,
+    check_authorization_request,
+    with_query,
+)
+from apis.identity.config import REALM
+from apis.identity.logout import id_token_claims_of
+from codeflix.problems import Problem, UnprocessableContent
+
+OIDC = f"/realms/{REALM}/protocol/openid-connect"
+LOGIN_ACTION = f"/realms/{REALM}/login-actions/authenticate"
+REGISTER_ACTION = f"/realms/{REALM}/login-actions/registration"
+CSRF_COOKIE = "codeflix_login_csrf"
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def _runtime(request: Request) -> service.IdentityRuntime:
+    runtime: service.IdentityRuntime = request.app.state.runtime
+    return runtime
+
+
+def _auth_params(source: Any) -> dict[str, str]:
+    return {k: str(source[k]) for k in AUTH_PARAMETERS if source.get(k)}
+
+
+def _render(
+    request: Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> HTMLResponse:
+    # The form's anti-forgery token is tied to a cookie of the same browser (double submit).
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+    context = {"title": "Sign in", **context}
+    context["hidden"] = {**context.get("hidden", {}), "csrf": token}
+    response = templates.TemplateResponse(request, template, context, status_code=status)
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", path=f"/realms/{REALM}")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _error_page(request: Request, message: str, status: int = 400) -> HTMLResponse:
+    context = {"title": "Cannot continue", "message": message, "alert": True}
+    return templates.TemplateResponse(request, "message.html", context, status_code=status)
+
+
+def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    return bool(cookie) and hmac.compare_digest(cookie, form.get("csrf", ""))
+
+
+def _login_page(request: Request, params: dict[str, str], **context: Any) -> HTMLResponse:
+    status = context.pop("status", 200)
+    register_url = f"{OIDC}/registrations?{urlencode(params)}"
+    page = {"action": LOGIN_ACTION, "hidden": params, "register_url": register_url, "username": ""}
+    return _render(request, "login.html", {**page, **context}, status=status)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+@router.get(f"{OIDC}/auth", response_model=None)
+async def authorization_page(request: Request) -> Response:
+    """The authorization endpoint: checks the request and shows the sign-in form."""
+    params = _auth_params(request.query_params)
+    async with request.app.state.sessions.begin() as session:
+        try:
+            await check_authorization_request(
+                session=session, params=params, issuer=_runtime(request).settings.issuer
+            )
+        except InvalidClientRequest as e:
+            return _error_page(request, str(e))
+        except RedirectError as e:
+            return RedirectResponse(e.location, status_code=302)
+    notice = "Your account is ready: sign in." if request.query_params.get("registered") else None
+    return _login_page(request, params, notice=notice)
+
+
+@router.post(LOGIN_ACTION, response_model=None)
+async def sign_in(request: Request) -> Response:
+    """The sign-in form's submission: on success, back to the client with a code."""
+    form = await _form(request)
+    params, runtime = _auth_params(form), _runtime(request)
+    username = form.get("username", "")[:320]
+    async with request.app.state.sessions() as session:
+        try:
+            auth = await check_authorization_request(
+                session=session, params=params, issuer=runtime.settings.issuer
+            )
+        except InvalidClientRequest as e:
+            return _error_page(request, str(e))
+        except RedirectError as e:
+            return RedirectResponse(e.location, status_code=303)
+        if not _csrf_ok(request, form):
+            return _login_page(
+                request,
+                params,
+                username=username,
+                status=400,
+                error="This form has expired; please sign in again.",
+            )
+        try:
+            user = await service.authenticate(
+                session=session,
+                runtime=runtime,
+                email=username,
+                password=form.get("password", ""),
+                address=request.client.host if request.client else "unknown",
+            )
+        except Problem as e:
+            return _login_page(request, params, username=username, error=e.detail, status=e.status)
+        code = await grants.create_authorization_code(
+            session=session,
+            runtime=runtime,
+            client=auth.client,
+            user=user,
+            redirect_uri=auth.redirect_uri,
+            scope=auth.scope,
+            nonce=auth.nonce,
+            code_challenge=auth.code_challenge,
+        )
+        await session.commit()
+    location = with_query(
+        auth.redirect_uri, {"code": code, "state": auth.state, "iss": runtime.settings.issuer}
+    )
+    return RedirectResponse(location, status_code=303)
+
+
+@router.get(f"{OIDC}/registrations", response_model=None)
+async def registration_page(request: Request) -> Response:
+    """The sign-up page; afterwards the person signs in for the same application."""
+    params = _auth_params(request.query_params)
+    return _register_page(request, params, email="", name="", errors={})
+
+
+def _register_page(request: Request, params: dict[str, str], **context: Any) -> HTMLResponse:
+    status = context.pop("status", 200)
+    page = {
+        "title": "Create your account",
+        "action": REGISTER_ACTION,
+        "hidden": params,
+        "login_url": f"{OIDC}/auth?{urlencode(params)}",
+    }
+    return _render(request, "register.html", {**page, **context}, status=status)
+
+
+@router.post(REGISTER_ACTION, response_model=None)
+async def register(request: Request) -> Response:
+    """The sign-up form's submission."""
+    form = await _form(request)
+    params = _auth_params(form)
+    email, name = form.get("email", "")[:320], form.get("name", "")[:255]
+    if not _csrf_ok(request, form):
+        return _register_page(
+            request,
+            params,
+            email=email,
+            name=name,
+            errors={},
+            status=400,
+            error="This form has expired; please try again.",
+        )
+    try:
+        async with request.app.state.sessions.begin() as session:
+            await service.register_account(
+                session=session,
+                runtime=_runtime(request),
+                email=email,
+                password=form.get("password", ""),
+                name=name,
+                address=request.client.host if request.client else "unknown",
+            )
+    except UnprocessableContent as e:
+        errors = {str(err["loc"][-1]): err["msg"] for err in e.errors}
+        return _register_page(
+            request,
+            params,
+            email=email,
+            name=name,
+            errors=errors,
+            status=422,
+            error="Please correct the highlighted fields.",
+        )
+    except Problem as e:
+        return _register_page(
+            request, params, email=email, name=name, errors={}, error=e.detail, status=e.status
+        )
+    return RedirectResponse(
+        f"{OIDC}/auth?{urlencode({**params, 'registered': '1'})}", status_code=303
+    )
+
+
+@router.get(f"{OIDC}/logout", response_model=None)
+async def logout_page(request: Request) -> Response:
+    """Browser logout (RP-initiated): ``id_token_hint`` and ``post_logout_redirect_uri``."""
+    return await browser_logout(request, dict(request.query_params))
+
+
+async def browser_logout(request: Request, params: dict[str, str]) -> Response:
+    runtime = _runtime(request)
+    async with request.app.state.sessions.begin() as session:
+        claims = None
+        if params.get("id_token_hint"):
+            claims = await id_token_claims_of(
+                session=session, runtime=runtime, id_token=params["id_token_hint"]
+            )
+            if claims is None:
+                return _error_page(request, "The sign-out link is not valid.")
+            await grants.end_session(session=session, session_id=claims["sid"], now=runtime.clock())
+        redirect = params.get("post_logout_redirect_uri")
+        client_id = params.get("client_id") or (claims or {}).get("aud")
+        if redirect:
+            client = await grants.find_client(session=session, client_id=str(client_id or ""))
+            if client is None or claims is None or not client.allows_redirect(redirect):
+                return _error_page(
+                    request, "The address to return to after signing out is not registered."
+                )
+            return RedirectResponse(
+                with_query(redirect, {"state": params.get("state")}), status_code=302
+            )
+    context = {"title": "Signed out", "message": "You are signed out of Codeflix.", "alert": False}
+    return templates.TemplateResponse(request, "message.html", context)

@@ -1,0 +1,171 @@
+"""Pytest fixtures that run the REAL identity service in-process and hand out real tokens.
+
+Other services' tests use them to protect their endpoints exactly as deployed::
+
+    async def test_admin_lists_videos(identity):
+        app = create_app(settings, verifier=identity.verifier)   # or install_auth(app, ...)
+        async with identity.client(app) as client:
+            admin = identity.headers(roles=["catalog-admin"])
+            response = await client.get("/api/v1/admin/videos", headers=admin)
+
+``identity.token(...)`` signs with the identity service's active key (the one its JWKS
+publishes); ``identity.verifier`` fetches that JWKS over an ``ASGITransport`` (no network).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from apis.identity.app import create_app
+from apis.identity.config import IdentitySettings
+from apis.identity.keys import KeyRing
+from apis.identity.tokens import Identity, access_token_claims, sign
+from codeflix.auth import TokenVerifier
+
+TEST_SECRET = "identity-test-secret-0123456789"
+SERVICES_SECRET = "services-test-secret-0123456789"
+ISSUER_BASE = "http://identity.test"
+
+
+@dataclass
+class TestClock:
+    """A clock the tests move by hand; the identity app and its verifier both read it."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+    def timestamp(self) -> float:
+        return self.now.timestamp()
+
+
+def identity_settings(data_dir: Path, **overrides: Any) -> IdentitySettings:
+    """Settings for a test identity service: cheap argon2, test secrets, its own database."""
+    values: dict[str, Any] = {
+        "environment": "test",
+        "data_dir": data_dir,
+        "public_url": ISSUER_BASE,
+        "secret_key": TEST_SECRET,
+        "typesense_api_key": TEST_SECRET,
+        "services_client_secret": SERVICES_SECRET,
+        "password_time_cost": 1,
+        "password_memory_kib": 1024,
+        "database_url": f"sqlite+aiosqlite:///{data_dir / 'identity.db'}",
+        **overrides,
+    }
+    return IdentitySettings(**values)
+
+
+@dataclass
+class IdentityHarness:
+    """A running identity app plus helpers to get tokens and call it."""
+
+    app: FastAPI
+    settings: IdentitySettings
+    clock: TestClock
+    verifier: TokenVerifier
+    ring: KeyRing | None = None
+
+    @property
+    def issuer(self) -> str:
+        return self.settings.issuer
+
+    def client(self, app: FastAPI | None = None) -> httpx.AsyncClient:
+        """An HTTP client for ``app`` (default: the identity app), no network involved."""
+        transport = httpx.ASGITransport(app=app or self.app)
+        return httpx.AsyncClient(transport=transport, base_url=ISSUER_BASE)
+
+    def new_verifier(self, **kwargs: Any) -> TokenVerifier:
+        """Another verifier wired to this identity service (e.g. with its own clock)."""
+        kwargs.setdefault("clock", self.clock.timestamp)
+        return TokenVerifier(issuer=self.issuer, http=self.client, **kwargs)
+
+    async def reload_keys(self) -> None:
+        """Pick up the current signing key (after a rotation)."""
+        runtime = self.app.state.runtime
+        async with self.app.state.sessions() as session:
+            self.ring = await runtime.keys.ring(session=session, now=self.clock())
+
+    def token(
+        self,
+        *,
+        roles: Iterable[str] = ("user",),
+        subject: str | None = None,
+        email: str | None = None,
+        name: str = "Test Viewer",
+        username: str | None = None,
+        client_id: str = "codeflix-web",
+        lifetime_seconds: int | None = None,
+    ) -> str:
+        """A real access token (signed by the identity service's active key)."""
+        assert self.ring is not None, "the identity app has not started"
+        subject = subject or str(uuid.uuid4())
+        email = email or f"{subject[:8]}@example.com"
+        identity = Identity(
+            subject=subject,
+            username=username or email,
+            email=email,
+            name=name,
+            roles=tuple(roles),
+        )
+        claims = access_token_claims(
+            identity=identity,
+            issuer=self.issuer,
+            audience="codeflix",
+            client_id=client_id,
+            session_id=None,
+            scope="openid profile email",
+            now=self.clock(),
+            lifetime_seconds=lifetime_seconds or self.settings.access_token_seconds,
+        )
+        return sign(claims, self.ring.active)
+
+    def headers(self, **token_options: Any) -> dict[str, str]:
+        """``Authorization: Bearer …`` for a token made with :meth:`token`."""
+        return {"Authorization": f"Bearer {self.token(**token_options)}"}
+
+
+async def start_identity(
+    settings: IdentitySettings, clock: TestClock
+) -> AsyncIterator[IdentityHarness]:
+    """Build and start the identity app; yields a harness, stops the app afterwards."""
+    app = create_app(settings, clock=clock)
+    harness = IdentityHarness(app=app, settings=settings, clock=clock, verifier=None)  # type: ignore[arg-type]
+    harness.verifier = harness.new_verifier()
+    async with app.router.lifespan_context(app):
+        await harness.reload_keys()
+        yield harness
+
+
+@pytest.fixture
+def identity_clock() -> TestClock:
+    return TestClock()
+
+
+@pytest.fixture
+async def identity(tmp_path: Path, identity_clock: TestClock) -> AsyncIterator[IdentityHarness]:
+    """The real identity service (SQLite in a temporary directory), started."""
+    settings = identity_settings(tmp_path / "identity")
+    async for harness in start_identity(settings, identity_clock):
+        yield harness
+
+
+@pytest.fixture
+def identity_headers(identity: IdentityHarness) -> Callable[..., dict[str, str]]:
+    """Shortcut: ``identity_headers(roles=["catalog-admin"])``."""
+    return identity.headers
