@@ -1,0 +1,140 @@
+"""The encoding job coordinator: plan, fan the chunks out over Ray, package the result.
+
+``run_encode_job`` is the pipeline's one entry point for the rest of Codeflix (the encoder
+worker, the ``codeflix encode`` command). It blocks; async code calls it from a thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import ray
+
+from actors import cluster
+from actors.tasks import encode_audio_task, transcode_chunk_task
+from codeflix.settings import common_settings
+from codeflix.storage import ObjectStore
+from pipeline.audio import AudioOutcome
+from pipeline.errors import PipelineError
+from pipeline.job import MASTER_PLAYLIST, EncodePlan, EncodeProgress, EncodeRequest, EncodeResult
+from pipeline.packaging import package
+from pipeline.planning import plan_job
+from pipeline.transcode import ChunkOutcome, load_outcome
+
+ProgressCallback = Callable[[EncodeProgress], None]
+
+
+def run_encode_job(
+    request: EncodeRequest, *, on_progress: ProgressCallback | None = None
+) -> EncodeResult:
+    """Encode ``request.source_uri`` into an HLS tree at ``request.output_uri``.
+
+    Raises :class:`pipeline.errors.UnplayableMaster` before writing anything when the master
+    cannot be streamed. Chunks finished by an earlier run of the same job are not encoded
+    again; ``EncodeResult.chunks_encoded`` says how many this run did.
+    """
+    return _run(plan_job(request), request, on_progress)
+
+
+def _run(
+    plan: EncodePlan, request: EncodeRequest, on_progress: ProgressCallback | None
+) -> EncodeResult:
+    store = ObjectStore(plan.output_uri, **plan.storage_options)
+    outcomes: dict[int, ChunkOutcome] = {}
+    for chunk in plan.chunks:
+        found = load_outcome(store, plan.chunk_manifest_key(chunk))
+        if found is not None:
+            outcomes[chunk.index] = found
+    audio: dict[int, AudioOutcome] = {}
+    for number, name in enumerate(plan.audio_names):
+        found_audio = _load_audio(store, plan.audio_manifest_key(name))
+        if found_audio is not None:
+            audio[number] = found_audio
+    missing_chunks = [c.index for c in plan.chunks if c.index not in outcomes]
+    missing_audio = [n for n in range(len(plan.audio_names)) if n not in audio]
+    encoded = 0
+    if missing_chunks or missing_audio:
+        # Whatever master an earlier job left must not advertise a stream being rewritten.
+        store.delete(MASTER_PLAYLIST)
+        encoded = _encode_missing(
+            plan, request, missing_chunks, missing_audio, outcomes, audio, on_progress
+        )
+    return package(
+        plan,
+        store,
+        list(outcomes.values()),
+        [audio[n] for n in sorted(audio)],
+        chunks_encoded=encoded,
+    )
+
+
+def _load_audio(store: ObjectStore, key: str) -> AudioOutcome | None:
+    try:
+        return AudioOutcome.from_json(store.read_bytes(key))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+
+
+def _encode_missing(
+    plan: EncodePlan,
+    request: EncodeRequest,
+    missing_chunks: list[int],
+    missing_audio: list[int],
+    outcomes: dict[int, ChunkOutcome],
+    audio: dict[int, AudioOutcome],
+    on_progress: ProgressCallback | None,
+) -> int:
+    """Run the missing tasks with at most one per CPU (or ``max_workers``) in flight."""
+    cluster.connect(common_settings().ray_address)
+    limit = request.max_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    plan_ref = ray.put(plan)
+    # Audio first: a whole track is one long task that must not be left for last.
+    queue: deque[tuple[str, int]] = deque([("audio", n) for n in missing_audio])
+    queue.extend(("chunk", i) for i in missing_chunks)
+    in_flight: dict[Any, tuple[str, int]] = {}
+    started = time.monotonic()
+    encoded = 0
+    total = len(plan.chunks)
+    try:
+        while queue or in_flight:
+            while queue and len(in_flight) < limit:
+                kind, number = queue.popleft()
+                task = encode_audio_task if kind == "audio" else transcode_chunk_task
+                in_flight[task.remote(plan_ref, number)] = (kind, number)
+            ready, _ = ray.wait(list(in_flight), num_returns=1)
+            for ref in ready:
+                kind, number = in_flight.pop(ref)
+                result = _get(ref)
+                if kind == "audio":
+                    audio[number] = result
+                    continue
+                outcomes[number] = result
+                encoded += 1
+                if on_progress is not None:
+                    on_progress(_progress(len(outcomes), total, encoded, started))
+    except BaseException:
+        for ref in in_flight:
+            ray.cancel(ref, force=True)
+        raise
+    return encoded
+
+
+def _get(ref: Any) -> Any:
+    """``ray.get`` that re-raises a task's PipelineError as itself, not wrapped by Ray."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as e:
+        if isinstance(e.cause, PipelineError):
+            raise e.cause from None
+        raise
+
+
+def _progress(done: int, total: int, encoded: int, started: float) -> EncodeProgress:
+    elapsed = time.monotonic() - started
+    remaining = total - done
+    eta = elapsed / encoded * remaining if encoded else None
+    # A chunk encodes every rung at once, so progress is per chunk, not per rung.
+    return EncodeProgress(chunks_done=done, chunks_total=total, rung=None, eta_seconds=eta)

@@ -1,0 +1,140 @@
+"""Encoding jobs: the request, its progress and result, the plan, and where everything lands.
+
+A job's id is a digest of the master's identity (URI, size, version) and of the plan, so asking
+again for the same encode finds the chunks an earlier attempt already finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.chunks import Chunk
+from pipeline.ladder import Ladder
+from pipeline.probe import SourceInfo
+
+PIPELINE_VERSION = "1"  # bump when the output of the same plan changes
+MASTER_PLAYLIST = "master.m3u8"
+POSTER = "poster.jpg"
+THUMBNAILS_VTT = "thumbnails/thumbnails.vtt"
+TIMESTAMP_OFFSET_GOPS = 1  # every output timestamp starts one GOP in: B-frame DTS stay positive
+
+
+class EncodeRequest(BaseModel):
+    """Encode the master at ``source_uri`` into an HLS tree under ``output_uri``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_uri: str = Field(min_length=1)
+    output_uri: str = Field(min_length=1)
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+    heights: list[int] | None = None
+    max_workers: int | None = Field(default=None, ge=1)
+
+
+class EncodeProgress(BaseModel):
+    """How far a job is: chunks done out of all, the rung just finished, an ETA."""
+
+    chunks_done: int
+    chunks_total: int
+    rung: str | None = None
+    eta_seconds: float | None = None
+
+
+class RenditionInfo(BaseModel):
+    name: str
+    width: int
+    height: int
+    bandwidth: int  # measured peak of video + default audio, bits per second
+    average_bandwidth: int
+    codecs: str
+    frame_rate: float
+    playlist: str  # key relative to the output URI
+
+
+class AudioRenditionInfo(BaseModel):
+    name: str
+    language: str
+    default: bool
+    playlist: str
+
+
+class EncodeResult(BaseModel):
+    """What a finished job produced; every key is relative to the request's ``output_uri``."""
+
+    job_id: str
+    master_playlist: str = MASTER_PLAYLIST
+    duration_seconds: float
+    renditions: list[RenditionInfo]
+    audio: list[AudioRenditionInfo]
+    poster: str | None
+    thumbnails: str | None
+    chunks_total: int
+    chunks_encoded: int
+
+
+@dataclass(frozen=True)
+class ThumbnailSpec:
+    interval_frames: int  # one sprite tile every this many output frames
+    tile_width: int
+    tile_height: int
+    poster_frame: int
+    poster_width: int
+    poster_height: int
+
+
+@dataclass(frozen=True)
+class EncodePlan:
+    """Everything a worker needs to do its part of a job; sent to every task."""
+
+    job_id: str
+    source_uri: str
+    output_uri: str
+    storage_options: dict[str, Any]
+    source: SourceInfo
+    ladder: Ladder
+    chunks: tuple[Chunk, ...]
+    thumbnails: ThumbnailSpec
+    audio_names: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def timestamp_offset_frames(self) -> int:
+        return self.ladder.gop_frames * TIMESTAMP_OFFSET_GOPS
+
+    def chunk_manifest_key(self, chunk: Chunk) -> str:
+        return f"_job/{self.job_id}/chunks/{chunk.key}.json"
+
+    def chunk_tiles_key(self, chunk: Chunk) -> str:
+        return f"_job/{self.job_id}/tiles/{chunk.key}.jpg"
+
+    def audio_manifest_key(self, name: str) -> str:
+        return f"_job/{self.job_id}/audio/{name}.json"
+
+
+def video_dir(rung_name: str) -> str:
+    return f"video/{rung_name}"
+
+
+def audio_dir(name: str) -> str:
+    return f"audio/{name}"
+
+
+def segment_name(index: int) -> str:
+    return f"seg_{index:05d}.ts"
+
+
+def make_job_id(source_fingerprint: str, ladder: Ladder, chunks: list[Chunk], extra: dict) -> str:
+    """A stable id for "this master, this plan": the same inputs always give the same id."""
+    identity = {
+        "version": PIPELINE_VERSION,
+        "source": source_fingerprint,
+        "ladder": asdict(ladder),
+        "chunks": [asdict(c) for c in chunks],
+        **extra,
+    }
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:20]

@@ -1,0 +1,139 @@
+"""The ladder: which H.264 renditions to make from a master, and how to encode them.
+
+Rungs are named by their short side (``720p`` is 1280x720, or 720x1280 for a portrait master)
+and never exceed the master. Bitrates come from bits per pixel, capped per rung. Every rung
+shares one frame rate and one GOP so segment boundaries line up across the ladder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from pipeline.errors import InvalidLadder
+from pipeline.probe import SourceInfo
+
+STANDARD_HEIGHTS = (2160, 1440, 1080, 720, 480, 360, 240)
+DEFAULT_HEIGHTS = (1080, 720, 480, 360, 240)
+LARGE_SOURCE_HEIGHTS = (2160, 1440)  # offered only when the master is at least that big
+BITS_PER_PIXEL = 0.08
+BITRATE_CAPS = {2160: 16_000_000, 1440: 9_000_000, 1080: 5_000_000, 720: 3_000_000,
+                480: 1_400_000, 360: 800_000, 240: 400_000}  # fmt: skip
+SMALLEST_BITRATE = 200_000
+MAX_FRAME_RATE = 60
+GOP_SECONDS = 2
+SEGMENT_GOPS = 2  # 4 s segments: two closed GOPs, the segment starting on an IDR
+DEFAULT_PRESET = "veryfast"
+AUDIO_BITRATE = 128_000
+AUDIO_SAMPLE_RATE = 48_000
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One video rendition."""
+
+    name: str  # "720p"
+    width: int
+    height: int
+    bitrate: int  # target, bits per second
+    max_bitrate: int  # VBV ceiling
+    level: str  # H.264 level, e.g. "3.1"
+
+    @property
+    def codecs(self) -> str:
+        """The RFC 6381 codec string of High profile at this rung's level."""
+        major, minor = self.level.split(".")
+        return f"avc1.6400{int(major) * 10 + int(minor):02x}"
+
+    def codecs_with(self, audio_codecs: str | None) -> str:
+        """The CODECS attribute of a variant: this rung's video plus the audio it plays with."""
+        return f"{self.codecs},{audio_codecs}" if audio_codecs else self.codecs
+
+
+@dataclass(frozen=True)
+class Ladder:
+    """Every rung plus what they share: frame rate, GOP and segment length, filters."""
+
+    rungs: tuple[Rung, ...]
+    frame_rate: Fraction
+    gop_frames: int
+    segment_frames: int
+    preset: str
+    deinterlace: bool
+    rotation: int
+
+    @property
+    def segment_seconds(self) -> float:
+        return float(self.segment_frames / self.frame_rate)
+
+
+def output_frame_rate(source: Fraction) -> Fraction:
+    """The master's frame rate, halved until it is at most 60 (120 → 60, 100 → 50)."""
+    rate = source
+    while rate > MAX_FRAME_RATE + Fraction(1, 100):
+        rate /= 2
+    return rate
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def _level(width: int, height: int, rate: Fraction) -> str:
+    macroblocks_per_second = ((width + 15) // 16) * ((height + 15) // 16) * float(rate)
+    for level, limit in (("3.0", 40_500), ("3.1", 108_000), ("3.2", 216_000),
+                         ("4.0", 245_760), ("4.2", 522_240), ("5.0", 589_824),
+                         ("5.1", 983_040), ("5.2", 2_073_600)):  # fmt: skip
+        if macroblocks_per_second <= limit:
+            return level
+    return "6.0"
+
+
+def plan_ladder(
+    source: SourceInfo, heights: list[int] | None = None, *, preset: str = DEFAULT_PRESET
+) -> Ladder:
+    """Choose the rungs for ``source``: the requested (or standard) sizes that do not upscale."""
+    short_side = min(source.display_width, source.display_height)
+    portrait = source.display_height > source.display_width
+    if heights:
+        bad = [h for h in heights if h < 16 or h > 4320]
+        if bad:
+            raise InvalidLadder(f"rung heights must be between 16 and 4320, got {bad}")
+        wanted = sorted(set(heights), reverse=True)
+    else:
+        wanted = [h for h in STANDARD_HEIGHTS if h in DEFAULT_HEIGHTS or short_side >= h]
+    chosen = [h for h in wanted if h <= short_side]
+    if not chosen:
+        if heights:
+            raise InvalidLadder(
+                f"every requested rung {wanted} is larger than the master ({short_side}p); "
+                "Codeflix never upscales"
+            )
+        chosen = [short_side]  # a tiny master still gets one rung at its own size
+    rate = output_frame_rate(source.frame_rate)
+    rungs = []
+    for side in chosen:
+        scale = side / short_side
+        w, h = (_even(source.display_width * scale), _even(source.display_height * scale))
+        if portrait:
+            w = _even(side)
+        else:
+            h = _even(side)
+        cap = BITRATE_CAPS.get(side) or _nearest_cap(side)
+        bitrate = max(SMALLEST_BITRATE, min(cap, int(w * h * float(rate) * BITS_PER_PIXEL)))
+        rungs.append(Rung(f"{side}p", w, h, bitrate, int(bitrate * 1.5), _level(w, h, rate)))
+    gop = max(1, round(GOP_SECONDS * rate))
+    return Ladder(
+        rungs=tuple(rungs),
+        frame_rate=rate,
+        gop_frames=gop,
+        segment_frames=gop * SEGMENT_GOPS,
+        preset=preset,
+        deinterlace=source.interlaced,
+        rotation=source.rotation,
+    )
+
+
+def _nearest_cap(side: int) -> int:
+    above = [h for h in BITRATE_CAPS if h >= side]
+    return BITRATE_CAPS[min(above)] if above else BITRATE_CAPS[max(BITRATE_CAPS)]
