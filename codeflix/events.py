@@ -119,8 +119,13 @@ def new_event(
     subject: str,
     producer: str,
     version: int = 1,
+    event_id: uuid.UUID | None = None,
 ) -> Envelope:
-    """A new event carrying the current correlation id (or a fresh one); data is validated."""
+    """A new event carrying the current correlation id (or a fresh one); data is validated.
+
+    ``event_id`` makes the id deterministic, e.g. derived from the event being handled, so a
+    retried handler publishes the same event again rather than a second one.
+    """
     model = data_model(type_, version)
     payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
     try:
@@ -128,6 +133,7 @@ def new_event(
     except ValidationError as e:
         raise InvalidEvent("invalid_data", _first_errors(e)) from None
     return Envelope(
+        id=event_id or uuid.uuid4(),
         type=type_,
         version=version,
         producer=producer,
@@ -161,7 +167,7 @@ MediaKind = Literal["video", "trailer"]
 class VideoUploaded(EventData):
     """A master is complete in storage and waits to be encoded."""
 
-    video_id: str = Field(min_length=1, max_length=100)
+    video_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")
     kind: MediaKind = "video"
     source_key: str = Field(min_length=1, description="storage key of the uploaded master")
     size_bytes: int | None = Field(default=None, ge=0)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from codeflix.bus.delivery import delivery_attempt, is_last_attempt
 from codeflix.bus.memory import InMemoryBus
 from codeflix.bus.port import (
     DEAD_LETTER_EXCHANGE,
@@ -46,6 +47,8 @@ __all__ = [
     "PermanentFailure",
     "RabbitMQBus",
     "bus_for",
+    "delivery_attempt",
+    "is_last_attempt",
     "service_bus",
 ]
 

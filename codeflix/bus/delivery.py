@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -11,6 +12,19 @@ from codeflix.events import InvalidEvent, decode_event
 from codeflix.observability import domain_counter, reset_correlation_id, set_correlation_id
 
 log = logging.getLogger("codeflix.bus")
+
+_attempt: contextvars.ContextVar[int] = contextvars.ContextVar("codeflix_delivery_attempt")
+_max_attempts: contextvars.ContextVar[int] = contextvars.ContextVar("codeflix_max_attempts")
+
+
+def delivery_attempt() -> int:
+    """Inside a handler: which delivery of the event this is (1 on the first)."""
+    return _attempt.get(1)
+
+
+def is_last_attempt() -> bool:
+    """Inside a handler: whether raising now dead-letters the event instead of retrying."""
+    return _attempt.get(1) >= _max_attempts.get(1)
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,8 @@ async def handle_delivery(subscription: Subscription, body: bytes, attempt: int)
         _count(queue, "malformed")
         return Outcome("dead_letter", f"{e.reason}: {e}"[:500])
     token = set_correlation_id(envelope.correlation_id)
+    attempt_token = _attempt.set(attempt)
+    max_token = _max_attempts.set(subscription.max_attempts)
     try:
         await subscription.handler(envelope)
     except PermanentFailure as e:
@@ -65,5 +81,7 @@ async def handle_delivery(subscription: Subscription, body: bytes, attempt: int)
         return Outcome("retry", reason, subscription.delay_before(attempt + 1))
     finally:
         reset_correlation_id(token)
+        _attempt.reset(attempt_token)
+        _max_attempts.reset(max_token)
     _count(queue, "handled")
     return Outcome("ack")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from codeflix.bus import Bus, BusError, PermanentFailure
+from codeflix.bus import Bus, BusError, PermanentFailure, delivery_attempt
 from codeflix.events import Envelope, VideoUploaded, new_event
 from codeflix.observability import get_correlation_id, reset_correlation_id, set_correlation_id
 
@@ -52,12 +52,14 @@ class Recorder:
     def __init__(self, fail_times: int = 0, error: Exception | None = None) -> None:
         self.seen: list[Envelope] = []
         self.correlation_ids: list[str | None] = []
+        self.attempts: list[int] = []
         self.fail_times = fail_times
         self.error = error
 
     async def __call__(self, envelope: Envelope) -> None:
         self.seen.append(envelope)
         self.correlation_ids.append(get_correlation_id())
+        self.attempts.append(delivery_attempt())
         if self.error is not None and len(self.seen) <= self.fail_times:
             raise self.error
 
@@ -110,6 +112,7 @@ class BusContract:
         await eventually(lambda: len(handler.seen) == 3)
         await asyncio.sleep(0.2)
         assert [e.id for e in handler.seen] == [event.id] * 3
+        assert handler.attempts == [1, 2, 3]
         assert await bus.dead_letters(queue) == []
 
     async def test_handler_failing_every_attempt_ends_in_the_dead_letter_queue(

@@ -1,0 +1,27 @@
+"""Settings of the encoder worker (``CODEFLIX_ENCODER_*`` plus the common ones)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from codeflix.bus.port import DEAD_LETTER_EXCHANGE, EXCHANGE
+from codeflix.settings import CommonSettings
+
+
+class EncoderSettings(CommonSettings):
+    encoder_queue: str = Field(default="encoder.uploads", description="queue of video.uploaded")
+    encoder_concurrency: int = Field(default=1, ge=1, le=64, description="jobs run at once")
+    encoder_progress_interval: float = Field(
+        default=2.0, ge=0, description="seconds between two progressed events of a job"
+    )
+    encoder_max_attempts: int = Field(default=3, ge=1, description="tries before giving up")
+    encoder_max_workers: int | None = Field(default=None, ge=1, description="Ray tasks per job")
+    encoder_local_cpus: int | None = Field(
+        default=None, ge=1, description="CPUs of the local Ray when no CODEFLIX_RAY_ADDRESS"
+    )
+    amqp_exchange: str = EXCHANGE
+    amqp_dead_letter_exchange: str = DEAD_LETTER_EXCHANGE
+
+
+def get_settings(**overrides: object) -> EncoderSettings:
+    return EncoderSettings(**overrides)  # type: ignore[arg-type]
