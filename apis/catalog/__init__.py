@@ -1,0 +1,1 @@
+"""The catalog service: what Codeflix offers, its administration, uploads of masters, browsing."""

@@ -1,0 +1,93 @@
+"""The catalog service's composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import Session
+
+from apis.catalog import browse_routes, routes, video_routes
+from apis.catalog.config import CatalogSettings, get_settings
+from apis.catalog.consumers import subscribe_all
+from apis.catalog.database import migrate
+from apis.catalog.upload_storage import upload_target
+from apis.catalog.uploads import Uploads
+from codeflix.auth import Verifier, install_auth, verifier_for
+from codeflix.bus import service_bus
+from codeflix.db import create_engine
+from codeflix.outbox import OutboxRelay
+from codeflix.platform import Platform
+from codeflix.storage import open_store
+from codeflix.web import service_app
+
+
+def create_app(
+    settings: CatalogSettings | None = None,
+    *,
+    platform: Platform | None = None,
+    verifier: Verifier | None = None,
+) -> FastAPI:
+    """The catalog app; embedded when ``platform`` is given (shared store and bus)."""
+    settings = settings or get_settings()
+    store = platform.store if platform is not None else open_store(settings)
+    engine = create_engine(settings.db_url)
+    # A session class of this app's own, so "after commit" hooks stay within the app.
+    session_class = type("CatalogSession", (Session,), {})
+    sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await migrate(engine)
+        async with service_bus(settings, platform) as bus:
+            await subscribe_all(bus, sessions)
+            async with OutboxRelay(engine, bus) as relay:
+
+                def wake_relay(_session: object) -> None:
+                    relay.wake()  # send events as soon as their transaction commits
+
+                event.listen(session_class, "after_commit", wake_relay)
+                app.state.bus = bus
+                try:
+                    yield
+                finally:
+                    event.remove(session_class, "after_commit", wake_relay)
+        await engine.dispose()
+
+    async def database() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    app = service_app(
+        "catalog",
+        title="Codeflix catalog",
+        description="Categories, genres, cast members and videos; media uploads (tus); browsing.",
+        lifespan=lifespan,
+        readiness_checks={"database": database},
+        route_prefixes=(
+            "/api/v1/admin/categories",
+            "/api/v1/admin/genres",
+            "/api/v1/admin/cast-members",
+            "/api/v1/admin/videos",
+            "/api/v1/categories",
+            "/api/v1/genres",
+            "/api/v1/videos",
+        ),
+    )
+    install_auth(app, verifier or verifier_for(settings, platform))
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.store = store
+    app.state.uploads = Uploads(
+        settings=settings,
+        store=store,
+        target=upload_target(store, part_bytes=settings.upload_part_bytes),
+    )
+    for router in (routes.router, video_routes.router, browse_routes.router):
+        app.include_router(router)
+    return app

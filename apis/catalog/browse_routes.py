@@ -1,0 +1,83 @@
+"""Browse API for any signed-in user: active categories and genres, published videos."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter
+
+from apis.catalog import browse, queries, schemas
+from apis.catalog.deps import DEFAULT_PAGE_SIZE, Cursor, Limit, SessionDep
+from codeflix.auth import CurrentUser
+
+router = APIRouter(prefix="/api/v1")
+
+
+@router.get("/categories")
+async def list_categories(
+    session: SessionDep,
+    user: CurrentUser,
+    sort: Literal["name", "-name"] = "name",
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+) -> schemas.Page[schemas.CategoryView]:
+    """Active categories."""
+    rows, next_cursor = await queries.list_categories(
+        session, is_active=True, sort=sort, cursor=cursor, limit=limit
+    )
+    return schemas.Page(items=[browse.category_view(c) for c in rows], next_cursor=next_cursor)
+
+
+@router.get("/genres")
+async def list_genres(
+    session: SessionDep,
+    user: CurrentUser,
+    category: uuid.UUID | None = None,
+    sort: Literal["name", "-name"] = "name",
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+) -> schemas.Page[schemas.GenreView]:
+    """Active genres, optionally of one category."""
+    rows, next_cursor = await queries.list_genres(
+        session, is_active=True, category=category, sort=sort, cursor=cursor, limit=limit
+    )
+    return schemas.Page(items=[browse.genre_view(g) for g in rows], next_cursor=next_cursor)
+
+
+@router.get("/videos")
+async def list_videos(
+    session: SessionDep,
+    user: CurrentUser,
+    category: uuid.UUID | None = None,
+    genre: uuid.UUID | None = None,
+    cast_member: uuid.UUID | None = None,
+    year: int | None = None,
+    rating: schemas.Rating | None = None,
+    sort: Literal["newest", "title", "year", "oldest_year"] = "newest",
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+) -> schemas.Page[schemas.VideoView]:
+    """Published videos (filter by category, genre, cast member, year, rating)."""
+    rows, next_cursor = await queries.list_videos(
+        session,
+        published=True,
+        category=category,
+        genre=genre,
+        cast_member=cast_member,
+        year=year,
+        rating=rating,
+        sort=sort,
+        sorts=queries.BROWSE_SORTS,
+        cursor=cursor,
+        limit=limit,
+    )
+    return schemas.Page(items=[browse.video_view(v) for v in rows], next_cursor=next_cursor)
+
+
+@router.get("/videos/{video_id}")
+async def read_video(
+    video_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> schemas.VideoView:
+    """One published video with the state of its media."""
+    return browse.video_view(await browse.published_video(session=session, video_id=video_id))

@@ -1,0 +1,38 @@
+"""Settings of the catalog service."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from codeflix.settings import ServiceSettings
+
+GB = 1024**3
+MB = 1024**2
+
+
+class CatalogSettings(ServiceSettings):
+    """The common settings, the catalog's database and its upload limits (bytes per media kind)."""
+
+    service_name: str = "catalog"
+    max_video_bytes: int = Field(default=50 * GB, description="largest master of a video")
+    max_trailer_bytes: int = Field(default=1 * GB, description="largest master of a trailer")
+    max_image_bytes: int = Field(default=10 * MB, description="largest banner or thumbnail")
+    # S3 parts are at least 5 MB; bytes of a PATCH beyond the last full part wait in a small
+    # "tail" object until the next PATCH, so this is also the most an upload holds in memory.
+    upload_part_bytes: int = Field(default=8 * MB, ge=5 * MB)
+    migrate_on_start: bool = Field(
+        default=True, description="apply the Alembic migrations when the service starts"
+    )
+
+    def max_bytes(self, kind: str) -> int:
+        """The size limit of an upload of ``kind``."""
+        if kind == "video":
+            return self.max_video_bytes
+        if kind == "trailer":
+            return self.max_trailer_bytes
+        return self.max_image_bytes
+
+
+def get_settings(**overrides: object) -> CatalogSettings:
+    """The catalog's settings from ``CODEFLIX_*`` variables, with explicit overrides on top."""
+    return CatalogSettings(**overrides)  # type: ignore[arg-type]

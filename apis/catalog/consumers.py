@@ -1,0 +1,35 @@
+"""The catalog's event handlers: the encoder's reports about the masters it encodes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from apis.catalog.encoding import ENCODING_EVENTS, apply_encoding_event
+from codeflix.bus import Bus, Handler
+from codeflix.events import Envelope
+from codeflix.inbox import first_delivery
+
+ENCODING_QUEUE = "catalog.encoding"
+log = logging.getLogger("codeflix.catalog")
+
+
+def encoding_handler(sessions: async_sessionmaker[Any]) -> Handler:
+    """Move media slots as the encoder reports, once per event."""
+
+    async def handle(envelope: Envelope) -> None:
+        async with sessions() as session:
+            if not await first_delivery(session, consumer=ENCODING_QUEUE, event_id=envelope.id):
+                return
+            applied = await apply_encoding_event(session=session, envelope=envelope)
+            await session.commit()
+        if not applied:
+            log.info("ignored %s for %s (stale or unknown)", envelope.type, envelope.subject)
+
+    return handle
+
+
+async def subscribe_all(bus: Bus, sessions: async_sessionmaker[Any]) -> None:
+    await bus.subscribe(ENCODING_QUEUE, ENCODING_EVENTS, encoding_handler(sessions))

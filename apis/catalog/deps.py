@@ -1,0 +1,40 @@
+"""Annotated dependencies the catalog's routes declare: a session, the uploads, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apis.catalog.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from apis.catalog.uploads import Uploads
+from codeflix.auth import Principal, require_roles
+from codeflix.storage import ObjectStore
+
+ADMIN_ROLE = "catalog-admin"
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+def get_uploads(request: Request) -> Uploads:
+    uploads: Uploads = request.app.state.uploads
+    return uploads
+
+
+def get_store(request: Request) -> ObjectStore:
+    store: ObjectStore = request.app.state.store
+    return store
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+UploadsDep = Annotated[Uploads, Depends(get_uploads)]
+StoreDep = Annotated[ObjectStore, Depends(get_store)]
+CatalogAdmin = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]
+Cursor = Annotated[str | None, Query(max_length=1000, description="next_cursor of the last page")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+DEFAULT_PAGE_SIZE = DEFAULT_LIMIT

@@ -1,0 +1,282 @@
+"""tus 1.0 uploads of a video's media (core, creation, termination, checksum).
+
+Each PATCH streams into object storage through :mod:`apis.catalog.upload_storage`; the
+offset and the backend's state live in the ``uploads`` table, so an upload resumes after a
+dropped connection or a restart. When the last byte arrives the file is checked (a "video"
+must be media), the media slot moves on and, for a master or trailer, ``video.uploaded``
+goes out through the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apis.catalog.config import CatalogSettings
+from apis.catalog.media_checks import NotMedia, check_media
+from apis.catalog.models import MEDIA_KINDS, Upload, Video, utcnow
+from apis.catalog.publishing import publish
+from apis.catalog.upload_storage import UploadTarget
+from apis.catalog.videos import video_public
+from codeflix.problems import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    Problem,
+    UnprocessableContent,
+)
+from codeflix.storage import ObjectStore
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,termination,checksum"
+CHECKSUMS: dict[str, Callable[[], Any]] = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+_SAFE_EXTENSION = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+
+
+class ChecksumMismatch(Problem):
+    status, type_suffix = 460, "checksum-mismatch"
+
+
+class UnsupportedMediaType(Problem):
+    status, type_suffix = 415, "unsupported-media-type"
+
+
+class BodyInterrupted(Exception):
+    """The client's connection dropped in the middle of a PATCH body."""
+
+
+@dataclass
+class Uploads:
+    """What the upload functions share: settings, the store, the target and per-upload locks."""
+
+    settings: CatalogSettings
+    store: ObjectStore
+    target: UploadTarget
+    locks: dict[uuid.UUID, asyncio.Lock] = field(default_factory=dict)
+
+    def lock(self, upload_id: uuid.UUID) -> asyncio.Lock:
+        return self.locks.setdefault(upload_id, asyncio.Lock())
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """``Upload-Metadata``: comma-separated ``key base64value`` pairs."""
+    found: dict[str, str] = {}
+    for pair in (header or "").split(","):
+        if not pair.strip():
+            continue
+        key, _, encoded = pair.strip().partition(" ")
+        try:
+            found[key] = base64.b64decode(encoded.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise BadRequest(
+                f"Upload-Metadata value of {key!r} is not base64 of UTF-8 text",
+                errors=[{"loc": ["header", "Upload-Metadata"], "msg": "invalid"}],
+            ) from None
+    return found
+
+
+def parse_length(header: str | None, name: str) -> int:
+    if header is None or not header.isdigit() or len(header) > 19:
+        raise BadRequest(
+            f"{name} must be a non-negative integer",
+            errors=[{"loc": ["header", name], "msg": "missing or not an integer"}],
+        )
+    return int(header)
+
+
+async def create_upload(
+    *,
+    session: AsyncSession,
+    uploads: Uploads,
+    video_id: uuid.UUID,
+    kind: str | None,
+    length_header: str | None,
+    metadata_header: str | None,
+) -> Upload:
+    """Open an upload of ``kind`` for the video (tus creation)."""
+    metadata = parse_metadata(metadata_header)
+    kind = kind or metadata.get("kind")
+    if kind not in MEDIA_KINDS:
+        raise UnprocessableContent(
+            f"kind must be one of {', '.join(MEDIA_KINDS)}",
+            errors=[{"loc": ["query", "kind"], "msg": f"not one of {', '.join(MEDIA_KINDS)}"}],
+        )
+    length = parse_length(length_header, "Upload-Length")
+    limit = uploads.settings.max_bytes(kind)
+    if length > limit:
+        raise PayloadTooLarge(f"a {kind} may be at most {limit} bytes; this one is {length}")
+    if length == 0:
+        raise BadRequest(
+            "an empty file is no medium",
+            errors=[{"loc": ["header", "Upload-Length"], "msg": "must be at least 1"}],
+        )
+    video = await session.get(Video, video_id)
+    if video is None:
+        raise NotFound(f"no video with id {video_id}")
+    upload_id = uuid.uuid4()
+    suffix = "." + metadata.get("filename", "").rpartition(".")[2]
+    key = f"videos/{video_id}/{kind}/{upload_id}{suffix if _SAFE_EXTENSION.match(suffix) else ''}"
+    state = await uploads.target.begin(key)
+    upload = Upload(
+        id=upload_id,
+        video_id=video_id,
+        kind=kind,
+        length=length,
+        key=key,
+        metadata_=metadata,
+        storage_state=state,
+    )
+    session.add(upload)
+    slot = video.slot(kind)
+    slot.status, slot.error = "uploading", None
+    await session.commit()
+    return upload
+
+
+async def get_upload(session: AsyncSession, video_id: uuid.UUID, upload_id: uuid.UUID) -> Upload:
+    upload = await session.get(Upload, upload_id, populate_existing=True)
+    if upload is None or upload.video_id != video_id:
+        raise NotFound(f"no upload {upload_id} for video {video_id}")
+    return upload
+
+
+def parse_checksum(header: str | None) -> tuple[Any, bytes] | None:
+    if header is None:
+        return None
+    algorithm, _, encoded = header.strip().partition(" ")
+    if algorithm not in CHECKSUMS:
+        raise BadRequest(f"checksum algorithm {algorithm!r} is not supported; use sha256 or sha1")
+    try:
+        return CHECKSUMS[algorithm](), base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        raise BadRequest("Upload-Checksum must carry a base64 digest") from None
+
+
+async def receive_patch(
+    *,
+    session: AsyncSession,
+    uploads: Uploads,
+    video_id: uuid.UUID,
+    upload_id: uuid.UUID,
+    offset_header: str | None,
+    content_type: str | None,
+    checksum_header: str | None,
+    body: AsyncIterator[bytes],
+) -> Upload:
+    """Append one PATCH body at the upload's offset; completes the upload at its length."""
+    if (content_type or "").split(";")[0].strip().lower() != OFFSET_CONTENT_TYPE:
+        raise UnsupportedMediaType(f"a PATCH body must be sent as {OFFSET_CONTENT_TYPE}")
+    offset = parse_length(offset_header, "Upload-Offset")
+    checksum = parse_checksum(checksum_header)
+    # A client resuming right after a dropped connection waits for the old PATCH to finish.
+    async with uploads.lock(upload_id):
+        upload = await get_upload(session, video_id, upload_id)
+        if upload.status != "receiving":
+            raise Conflict(f"the upload is {upload.status}; start a new one to send another file")
+        if offset != upload.offset:
+            raise Conflict(
+                f"Upload-Offset is {offset} but the upload is at {upload.offset}; "
+                "ask with HEAD and resume from there"
+            )
+        received = await _stream_into_storage(uploads, upload, body, checksum)
+        upload.offset += received
+        if upload.offset == upload.length:
+            await _complete(session, uploads, upload)
+        else:
+            await session.commit()
+        return upload
+
+
+async def _stream_into_storage(
+    uploads: Uploads, upload: Upload, body: AsyncIterator[bytes], checksum: tuple[Any, bytes] | None
+) -> int:
+    room = upload.length - upload.offset
+    writer = await uploads.target.writer(upload.key, upload.storage_state, upload.offset)
+    received, interrupted = 0, False
+    try:
+        async for chunk in body:
+            received += len(chunk)
+            if received > room:
+                raise PayloadTooLarge(f"the body goes past Upload-Length ({upload.length} bytes)")
+            if checksum:
+                checksum[0].update(chunk)
+            await writer.write(chunk)
+    except BodyInterrupted:
+        interrupted = True
+    except BaseException:
+        await writer.discard()
+        raise
+    if checksum and (interrupted or checksum[0].digest() != checksum[1]):
+        await writer.discard()
+        if interrupted:
+            return 0
+        raise ChecksumMismatch("the body does not match Upload-Checksum; send it again")
+    upload.storage_state = await writer.commit(final=upload.offset + received == upload.length)
+    return received
+
+
+async def _complete(session: AsyncSession, uploads: Uploads, upload: Upload) -> None:
+    """The last byte is in: check the file, then move the media slot on and tell the others."""
+    video = await session.get(Video, upload.video_id, populate_existing=True)
+    assert video is not None  # the upload row would be gone with its video
+    slot = video.slot(upload.kind)
+    options = uploads.settings.storage_options
+    try:
+        await asyncio.to_thread(check_media, uploads.store, upload.key, upload.kind, options)
+    except NotMedia as refused:
+        await asyncio.to_thread(uploads.store.delete, upload.key)
+        upload.status = "refused"
+        slot.status, slot.error = "failed", f"{refused.reason}: {refused.message}"
+        video.updated_at = utcnow()
+        await session.flush()
+        await publish(session, "video.updated", video_public(video), subject=str(video.id))
+        await session.commit()
+        raise UnprocessableContent(
+            f"the uploaded {upload.kind} was refused: {refused.message}",
+            errors=[{"loc": ["body"], "msg": refused.reason}],
+        ) from None
+    upload.status = "completed"
+    slot.raw_location, slot.error, slot.upload_id = upload.key, None, upload.id
+    slot.last_event_at = utcnow()  # encoding events older than this are about an older master
+    if upload.kind in ("video", "trailer"):
+        slot.status, slot.encoded_location, slot.details = "processing", None, {}
+        data = {
+            "video_id": str(video.id),
+            "kind": upload.kind,
+            "source_key": upload.key,
+            "size_bytes": upload.length,
+        }
+        await publish(session, "video.uploaded", data, subject=str(video.id))
+    else:
+        slot.status, slot.encoded_location = "ready", upload.key
+    video.updated_at = utcnow()
+    await session.flush()
+    await publish(session, "video.updated", video_public(video), subject=str(video.id))
+    await session.commit()
+
+
+async def terminate_upload(
+    *, session: AsyncSession, uploads: Uploads, video_id: uuid.UUID, upload_id: uuid.UUID
+) -> None:
+    """Drop an upload and its bytes (tus termination); a completed upload's file stays."""
+    async with uploads.lock(upload_id):
+        upload = await get_upload(session, video_id, upload_id)
+        if upload.status == "receiving":
+            await uploads.target.abort(upload.key, upload.storage_state)
+            video = await session.get(Video, video_id)
+            if video is not None and video.slot(upload.kind).status == "uploading":
+                video.slot(upload.kind).status = "pending"
+        await session.delete(upload)
+        await session.commit()
+    uploads.locks.pop(upload_id, None)
