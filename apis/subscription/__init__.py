@@ -1,0 +1,1 @@
+"""The subscription service: plans, subscriptions, payments, renewals and their events."""

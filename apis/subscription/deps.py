@@ -1,0 +1,48 @@
+"""What the routes need, as ``Annotated`` dependencies built from the app's state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from apis.subscription.billing import BillingRules
+from apis.subscription.clock import Clock
+from apis.subscription.config import SubscriptionSettings
+from apis.subscription.gateway import PaymentGateway
+from apis.subscription.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from codeflix.auth import Principal, require_roles
+
+ADMIN_ROLE = "subscription-admin"
+
+
+@dataclass
+class Services:
+    """The clients one app instance built in ``create_app``."""
+
+    settings: SubscriptionSettings
+    sessions: async_sessionmaker[AsyncSession]
+    gateway: PaymentGateway
+    clock: Clock
+    rules: BillingRules
+
+
+def services(request: Request) -> Services:
+    return request.app.state.subscription  # type: ignore[no-any-return]
+
+
+async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction that commits when the route returns without error."""
+    async with services(request).sessions() as db, db.begin():
+        yield db
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+SessionDep = Annotated[AsyncSession, Depends(session)]
+AdminUser = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]
+Cursor = Annotated[str | None, Query(max_length=500, description="from the previous page")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+DEFAULT_PAGE = DEFAULT_LIMIT

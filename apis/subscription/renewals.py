@@ -1,0 +1,203 @@
+"""The renewal scheduler: renews, retries, cancels and expires subscriptions when they are due.
+
+It runs inside every replica of the service. Before billing a subscription a replica takes a
+lease on its row (a compare-and-set ``UPDATE`` that works on SQLite and PostgreSQL; on
+PostgreSQL the candidates are also picked with ``FOR UPDATE SKIP LOCKED``), so two replicas
+never bill the same subscription; the provider's idempotency key, derived from the period and
+the attempt, guards the charge even if a lease runs out mid-call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from apis.subscription import lifecycle
+from apis.subscription.billing import BillingRules, apply_charge_result, charge
+from apis.subscription.clock import Clock
+from apis.subscription.gateway import PaymentGateway
+from apis.subscription.models import Payment, Plan, Subscription, new_id
+from apis.subscription.states import LIVE, Status
+
+log = logging.getLogger("codeflix.subscription.renewals")
+
+
+class RenewalScheduler:
+    """Finds due subscriptions and bills them; ``run_once`` is one pass, ``start`` loops."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        gateway: PaymentGateway,
+        clock: Clock,
+        rules: BillingRules,
+        *,
+        interval_seconds: float = 30.0,
+        lease: timedelta = timedelta(minutes=2),
+        batch_size: int = 50,
+    ) -> None:
+        self.sessions, self.gateway, self.clock, self.rules = sessions, gateway, clock, rules
+        self.interval_seconds, self.lease, self.batch_size = interval_seconds, lease, batch_size
+        self.owner = f"replica-{secrets.token_hex(6)}"
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="subscription-renewals")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run_once(self) -> int:
+        """Bill every subscription due now; returns how many this replica handled."""
+        handled = 0
+        for subscription_id in await self._claim_due():
+            try:
+                await self._process(subscription_id)
+                handled += 1
+            finally:
+                await self._release(subscription_id)
+        return handled
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be away; the next pass tries again
+                log.warning("renewal pass failed; retrying", exc_info=True)
+            await asyncio.sleep(self.interval_seconds)
+
+    async def _claim_due(self) -> list[str]:
+        now = self.clock.now()
+        free = or_(Subscription.lease_until.is_(None), Subscription.lease_until < now)
+        due = (
+            select(Subscription.id)
+            .where(
+                Subscription.status.in_([s.value for s in LIVE]),
+                Subscription.next_billing_at <= now,
+                free,
+            )
+            .order_by(Subscription.next_billing_at)
+            .limit(self.batch_size)
+        )
+        claimed: list[str] = []
+        async with self.sessions() as session:
+            postgres = session.get_bind().dialect.name == "postgresql"
+            if postgres:
+                due = due.with_for_update(skip_locked=True)
+            candidates = list((await session.execute(due)).scalars().all())
+            if not postgres:
+                await session.commit()  # SQLite: end the read before the writes below
+            for subscription_id in candidates:
+                result = await session.execute(
+                    update(Subscription)
+                    .where(Subscription.id == subscription_id, free)
+                    .values(lease_owner=self.owner, lease_until=now + self.lease)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(subscription_id)
+                if not postgres:
+                    await session.commit()
+            await session.commit()
+        return claimed
+
+    async def _release(self, subscription_id: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Subscription)
+                .where(Subscription.id == subscription_id, Subscription.lease_owner == self.owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    async def _process(self, subscription_id: str) -> None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            subscription = await session.get_one(Subscription, subscription_id)
+            plan = await session.get_one(Plan, subscription.plan_id)
+            pending = (
+                (
+                    await session.execute(
+                        select(Payment).where(
+                            Payment.subscription_id == subscription_id, Payment.status == "pending"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for payment in pending:  # the provider never confirmed: count it as failed
+                lifecycle.settle_payment(
+                    payment, succeeded=False, failure_code="confirmation_timeout", now=now
+                )
+            if subscription.status == Status.PENDING:
+                await lifecycle.end(session, subscription, plan, Status.EXPIRED, now=now)
+                return
+            if pending:
+                await lifecycle.charge_failed(
+                    session,
+                    subscription,
+                    plan,
+                    now=now,
+                    grace=self.rules.grace,
+                    backoff=self.rules.backoff,
+                )
+                return
+            if subscription.cancel_at_period_end:
+                await lifecycle.end(session, subscription, plan, Status.CANCELED, now=now)
+                return
+            grace_over = (
+                subscription.grace_ends_at is not None and now >= subscription.grace_ends_at
+            )
+            if subscription.status == Status.PAST_DUE and grace_over:
+                await lifecycle.end(session, subscription, plan, Status.EXPIRED, now=now)
+                return
+            payment = Payment(
+                id=new_id(),
+                subscription_id=subscription.id,
+                user_id=subscription.user_id,
+                kind="renewal",
+                amount=plan.price_cents,
+                currency=plan.currency,
+                status="pending",
+                card_brand=subscription.card_brand,
+                card_last4=subscription.card_last4,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(payment)
+            # Same period and attempt, same key: the provider never charges it twice.
+            period = subscription.current_period_end.isoformat()
+            key = f"renew_{subscription.id}_{period}_{subscription.retry_count}"
+        result = await charge(
+            self.gateway, subscription=subscription, payment=payment, idempotency_key=key
+        )
+        async with self.sessions() as session, session.begin():
+            subscription = (
+                await session.execute(
+                    select(Subscription).where(Subscription.id == subscription_id).with_for_update()
+                )
+            ).scalar_one()
+            payment = await session.get_one(Payment, payment.id)
+            payment.provider_charge_id = result.charge_id or None
+            await apply_charge_result(
+                session,
+                subscription=subscription,
+                plan=plan,
+                payment=payment,
+                status=result.status,
+                failure_code=result.failure_code,
+                now=self.clock.now(),
+                rules=self.rules,
+            )

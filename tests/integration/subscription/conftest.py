@@ -1,0 +1,129 @@
+"""The subscription API on SQLite and on PostgreSQL, with an injected clock and sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from apis.subscription.app import create_app
+from apis.subscription.config import SubscriptionSettings, get_settings
+from apis.subscription.sandbox import SandboxPaymentGateway
+from codeflix.auth import InvalidToken, Principal
+from codeflix.bus import InMemoryBus
+
+SUCCESS, DECLINED, NO_FUNDS, LATER, FAILS_LATER = (
+    "4242424242424242",
+    "4000000000000002",
+    "4000000000009995",
+    "4000000000003220",
+    "4000000000000341",
+)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.current = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class FakeTokenVerifier:
+    """Tokens are ``<subject>`` or ``<subject>:<role>,<role>``; anything else is invalid."""
+
+    async def verify(self, token: str) -> Principal:
+        subject, _, roles = token.partition(":")
+        if not subject.startswith("user-") and not subject.startswith("admin-"):
+            raise InvalidToken("unknown token")
+        return Principal(subject=subject, roles=frozenset(r for r in roles.split(",") if r))
+
+
+@dataclass
+class SubscriptionApi:
+    client: httpx.AsyncClient
+    clock: FakeClock
+    sandbox: SandboxPaymentGateway
+    bus: InMemoryBus
+    app: Any
+    settings: SubscriptionSettings
+
+    @staticmethod
+    def auth(user: str, *roles: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {user}:{','.join(roles)}"}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.auth("admin-1", "subscription-admin")
+
+    async def plan(self, **fields: Any) -> dict[str, Any]:
+        body = {"name": f"plan-{len(self.sandbox.charges)}-{id(fields)}", "price_cents": 2990}
+        response = await self.client.post(
+            "/api/v1/admin/plans", json={**body, **fields}, headers=self.admin
+        )
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def subscribe(
+        self, user: str, plan_id: str, number: str = SUCCESS, key: str | None = None
+    ) -> httpx.Response:
+        card = {"type": "card", "number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+        headers = {**self.auth(user), "Idempotency-Key": key or f"key-{user}-{number}"}
+        return await self.client.post(
+            "/api/v1/subscriptions",
+            json={"plan_id": plan_id, "payment_method": card},
+            headers=headers,
+        )
+
+    async def me(self, user: str) -> dict[str, Any]:
+        response = await self.client.get("/api/v1/subscriptions/me", headers=self.auth(user))
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'subscription.db'}"
+    return request.getfixturevalue("postgres_url")  # type: ignore[no-any-return]
+
+
+def build(database_url: str, tmp_path: Path, clock: FakeClock, bus: InMemoryBus) -> Any:
+    settings = get_settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        scheduler_enabled=False,
+        grace_period_days=3,
+        retry_backoff_hours=[12, 24],
+    )
+    sandbox = SandboxPaymentGateway(webhook_secret=settings.payment_webhook_secret, clock=clock)
+    app = create_app(settings, verifier=FakeTokenVerifier(), gateway=sandbox, clock=clock, bus=bus)
+    return settings, sandbox, app
+
+
+@pytest.fixture
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[SubscriptionApi]:
+    clock, bus = FakeClock(), InMemoryBus()
+    await bus.start()
+    settings, sandbox, app = build(database_url, tmp_path, clock, bus)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://subscription") as client,
+    ):
+
+        async def deliver(body: bytes, headers: dict[str, str]) -> None:
+            response = await client.post("/api/v1/payments/webhook", content=body, headers=headers)
+            assert response.status_code == 200, response.text
+
+        sandbox.send_webhook = deliver
+        yield SubscriptionApi(client, clock, sandbox, bus, app, settings)
+    await bus.close()
