@@ -1,0 +1,79 @@
+"""The playback service: grants for viewers, the media edge, and its copy of playable videos."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from apis.playback.config import PlaybackSettings, get_settings
+from apis.playback.consumers import VideoEventsConsumer
+from apis.playback.edge import MediaEdge
+from apis.playback.entitlements import EntitlementPolicy, EveryoneEntitled
+from apis.playback.models import Base
+from apis.playback.routes import Playback, router
+from codeflix.auth import Verifier, install_auth, verifier_for
+from codeflix.bus import service_bus
+from codeflix.db import create_engine, session_factory
+from codeflix.inbox import add_inbox_table
+from codeflix.platform import Platform
+from codeflix.storage import open_store
+from codeflix.web import service_app
+
+add_inbox_table(Base.metadata)
+
+
+def create_app(
+    settings: PlaybackSettings | None = None,
+    *,
+    platform: Platform | None = None,
+    verifier: Verifier | None = None,
+    entitlements: EntitlementPolicy | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """Build the playback app; embedded it shares the platform's store and bus.
+
+    ``entitlements`` decides who may watch what (every signed-in viewer by default);
+    ``clock`` gives the time in unix seconds, injected so tests can move it.
+    """
+    settings = settings or get_settings()
+    store = platform.store if platform is not None else open_store(settings)
+    engine = create_engine(settings.db_url)
+    sessions = session_factory(engine)
+    signer = settings.grant_signer()
+    consumer = VideoEventsConsumer(sessions)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+        async with service_bus(settings, platform) as bus:
+            await consumer.subscribe(bus)
+            yield
+        await engine.dispose()
+
+    async def database() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    app = service_app(
+        "playback",
+        title="Codeflix playback",
+        description="Signed HLS grants and the media edge that serves them.",
+        lifespan=lifespan,
+        readiness_checks={"database": database},
+        route_prefixes=("/api/v1/playback", "/media"),
+    )
+    app.state.playback = Playback(
+        settings=settings,
+        sessions=sessions,
+        signer=signer,
+        entitlements=entitlements or EveryoneEntitled(),
+        edge=MediaEdge(store=store, signer=signer, clock=clock),
+    )
+    install_auth(app, verifier or verifier_for(settings, platform))
+    app.include_router(router)
+    return app

@@ -1,0 +1,84 @@
+"""HTTP entry points: issuing grants, and the media edge that honours them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from apis.playback import service
+from apis.playback.config import PlaybackSettings
+from apis.playback.edge import PREFLIGHT_HEADERS, MediaEdge
+from apis.playback.entitlements import EntitlementPolicy
+from apis.playback.grants import GrantSigner
+from apis.playback.schemas import PlaybackGrantPublic
+from codeflix.auth import CurrentUser
+
+router = APIRouter()
+
+
+@dataclass
+class Playback:
+    """What the routes need, built once by ``create_app``."""
+
+    settings: PlaybackSettings
+    sessions: async_sessionmaker[AsyncSession]
+    signer: GrantSigner
+    entitlements: EntitlementPolicy
+    edge: MediaEdge
+
+
+def _playback(request: Request) -> Playback:
+    playback: Playback = request.app.state.playback
+    return playback
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with _playback(request).sessions() as session:
+        yield session
+
+
+PlaybackDep = Annotated[Playback, Depends(_playback)]
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+
+@router.post(
+    "/api/v1/playback/{video_id}",
+    response_model=PlaybackGrantPublic,
+    tags=["playback"],
+    responses={402: {"description": "no entitlement"}, 404: {"description": "not playable"}},
+)
+async def create_grant(
+    video_id: str, user: CurrentUser, playback: PlaybackDep, session: SessionDep, response: Response
+) -> PlaybackGrantPublic:
+    """Signed URLs that let the signed-in viewer play a published, ready video."""
+    grant = await service.issue_grant(
+        session=session,
+        signer=playback.signer,
+        entitlements=playback.entitlements,
+        video_id=video_id,
+        user_id=user.subject,
+        ttl_seconds=playback.settings.grant_ttl_seconds,
+        base_url=playback.settings.edge_base_url,
+        now=playback.edge.clock(),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return grant
+
+
+@router.api_route(
+    "/media/g/{token}/{key:path}", methods=["GET", "HEAD"], tags=["media"], response_model=None
+)
+async def media(token: str, key: str, request: Request, playback: PlaybackDep) -> Any:
+    """One object of a granted HLS tree (playlists, segments, images, WebVTT)."""
+    return await playback.edge.serve(
+        token=token, key=key, headers=request.headers, head=request.method == "HEAD"
+    )
+
+
+@router.options("/media/{rest:path}", include_in_schema=False)
+async def media_preflight(rest: str) -> Response:
+    return Response(status_code=204, headers=PREFLIGHT_HEADERS)

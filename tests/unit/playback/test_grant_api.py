@@ -1,0 +1,82 @@
+"""POST /api/v1/playback/{id}: who gets a grant, and what it contains."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.unit.playback.conftest import PlaybackHarness
+
+
+async def test_a_viewer_gets_signed_urls_for_a_published_ready_video(
+    playback: PlaybackHarness,
+) -> None:
+    video_id = await playback.add_video()
+    response = await playback.grant(video_id)
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["manifest_url"].startswith("http://edge.test/media/g/")
+    assert body["manifest_url"].endswith(f"/videos/{video_id}/hls/master.m3u8")
+    assert body["poster_url"].endswith(f"/videos/{video_id}/hls/poster.jpg")
+    assert body["thumbnails_url"].endswith(f"/videos/{video_id}/hls/thumbnails.vtt")
+    assert body["expires_at"].startswith("2027-01-15T")  # clock + 6 hours
+    master = await playback.client.get(body["manifest_url"])
+    assert master.status_code == 200 and master.text.startswith("#EXTM3U")
+    poster = await playback.client.get(body["poster_url"])
+    assert poster.content == b"\xff\xd8poster" and poster.headers["content-type"] == "image/jpeg"
+
+
+async def test_signing_in_is_required(playback: PlaybackHarness) -> None:
+    video_id = await playback.add_video()
+    anonymous = await playback.client.post(f"/api/v1/playback/{video_id}")
+    assert anonymous.status_code == 401 and "Bearer" in anonymous.headers["www-authenticate"]
+    forged = await playback.client.post(
+        f"/api/v1/playback/{video_id}", headers={"Authorization": "Bearer forged"}
+    )
+    assert forged.status_code == 401
+
+
+@pytest.mark.parametrize(("published", "ready"), [(False, True), (True, False), (False, False)])
+async def test_no_grant_for_an_unpublished_or_unready_video(
+    playback: PlaybackHarness, published: bool, ready: bool
+) -> None:
+    video_id = await playback.add_video(published=published, ready=ready)
+    response = await playback.grant(video_id)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "video_id", [str(uuid.uuid4()), "not-a-uuid", "%2e%2e", "'; DROP TABLE playable_videos;--"]
+)
+async def test_unknown_or_hostile_ids_are_not_found(
+    playback: PlaybackHarness, video_id: str
+) -> None:
+    assert (await playback.grant(video_id)).status_code == 404
+
+
+async def test_the_entitlement_policy_can_refuse_with_402(playback: PlaybackHarness) -> None:
+    video_id = await playback.add_video()
+    playback.entitlements.refused.add("no-plan")
+    response = await playback.grant(video_id, user="no-plan")
+    assert response.status_code == 402
+    assert response.json()["detail"] == "an active subscription is needed to watch"
+
+
+async def test_a_height_limit_shows_only_the_allowed_rungs(playback: PlaybackHarness) -> None:
+    video_id = await playback.add_video()
+    playback.entitlements.max_height["basic"] = 360
+    body = (await playback.grant(video_id, user="basic")).json()
+    assert body["max_height"] == 360
+    master = await playback.client.get(body["manifest_url"])
+    assert master.status_code == 200
+    assert "v360/index.m3u8" in master.text and "v720" not in master.text
+    assert master.headers["content-type"] == "application/vnd.apple.mpegurl"
+    base = body["manifest_url"].rsplit("/", 1)[0]
+    assert (await playback.client.get(f"{base}/v360/seg_00000.m4s")).status_code == 200
+    for refused in ("v720/index.m3u8", "v720/seg_00000.m4s", "v720/init.mp4"):
+        assert (await playback.client.get(f"{base}/{refused}")).status_code == 403
+    full = (await playback.grant(video_id, user="premium")).json()
+    assert "v720/index.m3u8" in (await playback.client.get(full["manifest_url"])).text
