@@ -1,0 +1,106 @@
+"""The renewal scheduler with a moving clock: renew once, retry into past_due, expire, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from apis.subscription.billing import BillingRules
+from apis.subscription.renewals import RenewalScheduler
+from codeflix.db import create_engine, session_factory
+from tests.integration.subscription.conftest import FAILS_LATER, LATER, SubscriptionApi
+
+
+@pytest.fixture
+async def replicas(api: SubscriptionApi) -> AsyncIterator[list[RenewalScheduler]]:
+    """Two scheduler replicas, each with its own engine, as two processes would have."""
+    engines = [create_engine(api.settings.db_url) for _ in range(2)]
+    rules = BillingRules.from_settings(api.settings)
+    yield [RenewalScheduler(session_factory(e), api.sandbox, api.clock, rules) for e in engines]
+    for engine in engines:
+        await engine.dispose()
+
+
+async def subscription_events(api: SubscriptionApi) -> list[str]:
+    async with api.app.state.subscription.sessions() as session:
+        from sqlalchemy import text
+
+        rows = await session.execute(text("SELECT type FROM outbox ORDER BY seq"))
+        return [r[0] for r in rows]
+
+
+async def test_moving_past_the_period_renews_exactly_once_with_two_replicas(
+    api: SubscriptionApi, replicas: list[RenewalScheduler]
+) -> None:
+    plan = await api.plan()
+    first = (await api.subscribe("user-r1", plan["id"])).json()
+    assert sum(await asyncio.gather(*(r.run_once() for r in replicas))) == 0
+    api.clock.advance(days=32)
+    handled = await asyncio.gather(*(r.run_once() for r in replicas))
+    assert sum(handled) == 1
+    assert len(api.sandbox.charges) == 2
+    renewed = await api.me("user-r1")
+    assert renewed["status"] == "active"
+    assert renewed["current_period_start"] == first["current_period_end"]
+    assert renewed["current_period_end"].startswith("2026-03-15")
+    assert sum(await asyncio.gather(*(r.run_once() for r in replicas))) == 0
+    assert await subscription_events(api) == ["subscription.activated", "subscription.renewed"]
+
+
+async def test_a_failing_card_goes_past_due_then_expires_after_grace(
+    api: SubscriptionApi, replicas: list[RenewalScheduler]
+) -> None:
+    plan = await api.plan(trial_days=7)
+    assert (await api.subscribe("user-r2", plan["id"], FAILS_LATER)).json()["status"] == "trialing"
+    scheduler = replicas[0]
+    api.clock.advance(days=7, minutes=1)
+    await scheduler.run_once()
+    past_due = await api.me("user-r2")
+    assert past_due["status"] == "past_due"
+    assert past_due["grace_ends_at"].startswith("2026-01-25")
+    api.clock.advance(hours=12)  # the first retry, per the backoff
+    assert await scheduler.run_once() == 1
+    assert (await api.me("user-r2"))["status"] == "past_due"
+    api.clock.advance(hours=24)  # the second retry
+    assert await scheduler.run_once() == 1
+    assert len(api.sandbox.charges) == 3
+    api.clock.advance(days=2)  # past the grace period: no more charges, it expires
+    assert await scheduler.run_once() == 1
+    assert (await api.me("user-r2"))["status"] == "expired"
+    assert len(api.sandbox.charges) == 3
+    assert await subscription_events(api) == [
+        "subscription.activated",
+        "subscription.past_due",
+        "subscription.expired",
+    ]
+
+
+async def test_cancel_takes_effect_at_period_end(
+    api: SubscriptionApi, replicas: list[RenewalScheduler]
+) -> None:
+    plan = await api.plan()
+    await api.subscribe("user-r3", plan["id"])
+    canceled = await api.client.post("/api/v1/subscriptions/me/cancel", headers=api.auth("user-r3"))
+    assert canceled.status_code == 200
+    assert canceled.json()["status"] == "active" and canceled.json()["cancel_at_period_end"]
+    again = await api.client.post("/api/v1/subscriptions/me/cancel", headers=api.auth("user-r3"))
+    assert again.status_code == 409
+    api.clock.advance(days=31, minutes=1)
+    await replicas[0].run_once()
+    assert (await api.me("user-r3"))["status"] == "canceled"
+    assert len(api.sandbox.charges) == 1  # never renewed
+    assert (await subscription_events(api))[-1] == "subscription.canceled"
+
+
+async def test_a_payment_that_never_confirms_expires_the_pending_subscription(
+    api: SubscriptionApi, replicas: list[RenewalScheduler]
+) -> None:
+    plan = await api.plan()
+    assert (await api.subscribe("user-r4", plan["id"], LATER)).json()["status"] == "pending"
+    api.clock.advance(hours=25)
+    await replicas[0].run_once()
+    assert (await api.me("user-r4"))["status"] == "expired"
+    history = await api.client.get("/api/v1/subscriptions/me/payments", headers=api.auth("user-r4"))
+    assert history.json()["items"][0]["failure_code"] == "confirmation_timeout"
