@@ -37,7 +37,7 @@ ISSUER_BASE = "http://identity.test"
 
 
 @dataclass
-class TestClock:
+class ManualClock:
     """A clock the tests move by hand; the identity app and its verifier both read it."""
 
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -77,7 +77,7 @@ class IdentityHarness:
 
     app: FastAPI
     settings: IdentitySettings
-    clock: TestClock
+    clock: ManualClock
     verifier: TokenVerifier
     ring: KeyRing | None = None
 
@@ -93,7 +93,8 @@ class IdentityHarness:
     def new_verifier(self, **kwargs: Any) -> TokenVerifier:
         """Another verifier wired to this identity service (e.g. with its own clock)."""
         kwargs.setdefault("clock", self.clock.timestamp)
-        return TokenVerifier(issuer=self.issuer, http=self.client, **kwargs)
+        kwargs.setdefault("http", self.client)
+        return TokenVerifier(issuer=self.issuer, **kwargs)
 
     async def reload_keys(self) -> None:
         """Pick up the current signing key (after a rotation)."""
@@ -141,7 +142,7 @@ class IdentityHarness:
 
 
 async def start_identity(
-    settings: IdentitySettings, clock: TestClock
+    settings: IdentitySettings, clock: ManualClock
 ) -> AsyncIterator[IdentityHarness]:
     """Build and start the identity app; yields a harness, stops the app afterwards."""
     app = create_app(settings, clock=clock)
@@ -153,12 +154,12 @@ async def start_identity(
 
 
 @pytest.fixture
-def identity_clock() -> TestClock:
-    return TestClock()
+def identity_clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-async def identity(tmp_path: Path, identity_clock: TestClock) -> AsyncIterator[IdentityHarness]:
+async def identity(tmp_path: Path, identity_clock: ManualClock) -> AsyncIterator[IdentityHarness]:
     """The real identity service (SQLite in a temporary directory), started."""
     settings = identity_settings(tmp_path / "identity")
     async for harness in start_identity(settings, identity_clock):
