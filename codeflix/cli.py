@@ -61,9 +61,11 @@ def up(
     """Run the whole platform in one process on one port (the embedded mode)."""
     import uvicorn
 
+    from actors.encoder_runtime import install_embedded_encoder
     from apis.gateway.app import create_app
     from apis.gateway.config import get_settings
     from codeflix.observability import configure_logging
+    from codeflix.platform import Platform
 
     settings = get_settings(host=host, port=port, data_dir=data_dir)
     configure_logging(settings.log_level, json_lines=settings.log_json)
@@ -72,7 +74,9 @@ def up(
     except PortInUse as e:
         err_console.print(f"[red]codeflix up:[/red] {e}")
         raise typer.Exit(1) from None
-    gateway = create_app(settings)
+    platform = Platform.from_settings(settings)
+    install_embedded_encoder(platform)
+    gateway = create_app(settings, platform=platform)
     base = f"http://{host}:{port}"
     console.print(
         f"[bold green]Codeflix is starting[/bold green] on {base}  (data in {data_dir.resolve()})"
@@ -99,6 +103,17 @@ def version() -> None:
     from codeflix import __version__
 
     console.print(__version__)
+
+
+from codeflix.dlq_commands import dlq_app  # noqa: E402 - subcommands register after `app`
+from codeflix.worker_commands import worker_app  # noqa: E402
+
+app.add_typer(worker_app)
+app.add_typer(dlq_app)
+
+from actors.encode_command import encode  # noqa: E402 - PyAV and Ray load only when it runs
+
+app.command()(encode)
 
 
 def main() -> None:

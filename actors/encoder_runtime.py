@@ -1,0 +1,97 @@
+"""Running the encoder worker: on its own (`codeflix worker encoder`) or in `codeflix up`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from actors.encoder_settings import EncoderSettings, get_settings
+from actors.encoder_worker import EncodeRunner, EncoderWorker, ray_encode_runner
+from codeflix.bus import Bus
+from codeflix.platform import Platform
+from codeflix.storage import ObjectStore, open_store
+
+log = logging.getLogger("codeflix.encoder")
+
+
+def build_worker(
+    settings: EncoderSettings,
+    bus: Bus,
+    store: ObjectStore,
+    run_encode: EncodeRunner | None = None,
+) -> EncoderWorker:
+    """The worker the settings describe, on the real Ray runner unless one is given."""
+    runner = run_encode or ray_encode_runner(
+        settings.ray_address, local_cpus=settings.encoder_local_cpus
+    )
+    return EncoderWorker(
+        bus,
+        store,
+        runner,
+        queue=settings.encoder_queue,
+        concurrency=settings.encoder_concurrency,
+        progress_interval=settings.encoder_progress_interval,
+        max_attempts=settings.encoder_max_attempts,
+        max_workers=settings.encoder_max_workers,
+        storage_options=settings.storage_options,
+    )
+
+
+class BrokerRequired(Exception):
+    """The standalone worker needs RabbitMQ."""
+
+
+async def run_standalone(settings: EncoderSettings, stop: asyncio.Event) -> None:
+    """Consume from RabbitMQ until ``stop`` is set; uploads in flight are then redelivered."""
+    from codeflix.bus.rabbitmq import RabbitMQBus
+
+    if not settings.amqp_url:
+        raise BrokerRequired(
+            "the standalone encoder needs a broker: set CODEFLIX_AMQP_URL "
+            "(`codeflix up` runs an encoder of its own)"
+        )
+    bus = RabbitMQBus(
+        settings.amqp_url,
+        exchange=settings.amqp_exchange,
+        dead_letter_exchange=settings.amqp_dead_letter_exchange,
+    )
+    await bus.start()
+    try:
+        await build_worker(settings, bus, open_store(settings)).start()
+        log.info(
+            "encoder worker consuming",
+            extra={"queue": settings.encoder_queue, "concurrency": settings.encoder_concurrency},
+        )
+        await stop.wait()
+    finally:
+        await bus.close()
+        _shutdown_ray()
+
+
+def install_embedded_encoder(platform: Platform, **overrides: Any) -> None:
+    """Run an encoder worker on the platform's bus while the platform runs (``codeflix up``).
+
+    Ray starts locally with the first upload, not before, so the platform starts fast.
+    """
+    settings = get_settings(data_dir=platform.settings.data_dir, **overrides)
+
+    @asynccontextmanager
+    async def encoder() -> AsyncIterator[None]:
+        worker = build_worker(settings, platform.extras["bus"], platform.store)
+        platform.extras["encoder"] = worker
+        await worker.start()
+        try:
+            yield
+        finally:
+            _shutdown_ray()
+
+    platform.startup_hooks.append(encoder)
+
+
+def _shutdown_ray() -> None:
+    from actors import cluster
+
+    cluster.shutdown()
