@@ -77,7 +77,7 @@ async def _add_user(
     session: AsyncSession,
     runtime: IdentityRuntime,
     email: str,
-    password: str,
+    password_hash: str,
     name: str,
     roles: list[str],
 ) -> User:
@@ -86,7 +86,7 @@ async def _add_user(
         username=email,
         email=email,
         name=name.strip() or email.split("@", 1)[0],
-        password_hash=runtime.passwords.hash(password),
+        password_hash=password_hash,
         enabled=True,
         service_account_client_id=None,
         created_at=runtime.clock(),
@@ -120,8 +120,11 @@ async def register_account(
     ):
         raise TooManyAttempts("too many sign-ups from this address; try again later")
     await throttling.record_failure(session=session, keys=[key], now=now)
+    # Hash even when the address is taken, so the answer takes as long either way.
+    password_hash = runtime.passwords.hash(password)
     if await session.scalar(select(User.id).where(User.email == email)) is None:
-        await _add_user(session, runtime, email, password, name, default_roles(runtime.realm))
+        roles = default_roles(runtime.realm)
+        await _add_user(session, runtime, email, password_hash, name, roles)
     return email
 
 
