@@ -157,10 +157,16 @@ async def create_upload(
 
 @router.head("/videos/{video_id}/uploads/{upload_id}", dependencies=[Tus])
 async def upload_offset(
-    video_id: uuid.UUID, upload_id: uuid.UUID, session: SessionDep, response: Response
+    video_id: uuid.UUID,
+    upload_id: uuid.UUID,
+    session: SessionDep,
+    manager: UploadsDep,
+    response: Response,
 ) -> None:
     """How many bytes of the upload the server has (resume from there)."""
-    upload = await uploads.get_upload(session, video_id, upload_id)
+    # After a dropped connection, answer once the interrupted PATCH has saved what it got.
+    async with manager.lock(upload_id):
+        upload = await uploads.get_upload(session, video_id, upload_id)
     response.headers.update(_state(upload))
 
 

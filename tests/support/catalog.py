@@ -35,12 +35,13 @@ class FakeTokenVerifier:
 def catalog_settings(
     data_dir: Path, database_url: str | None = None, **extra: Any
 ) -> CatalogSettings:
-    return CatalogSettings(
-        data_dir=data_dir,
-        database_url=database_url or f"sqlite+aiosqlite:///{data_dir / 'catalog.db'}",
-        storage_url=f"file://{data_dir / 'media'}",
+    values = {
+        "data_dir": data_dir,
+        "database_url": database_url or f"sqlite+aiosqlite:///{data_dir / 'catalog.db'}",
+        "storage_url": f"file://{data_dir / 'media'}",
         **extra,
-    )
+    }
+    return CatalogSettings(**values)
 
 
 @dataclass
