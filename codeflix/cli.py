@@ -86,6 +86,11 @@ def up(
     console.print(
         f"  health        {base}/healthz   readiness {base}/readyz   metrics {base}/metrics"
     )
+    if "identity" in gateway.state.services:
+        from apis.identity.commands import sign_in_help
+
+        for line in sign_in_help(base):
+            console.print(line)
     console.print("Press Ctrl-C to stop.")
     server = uvicorn.Server(uvicorn.Config(gateway, log_config=None, lifespan="on"))
     try:
@@ -110,6 +115,12 @@ from codeflix.worker_commands import worker_app  # noqa: E402
 
 app.add_typer(worker_app)
 app.add_typer(dlq_app)
+
+from apis.identity.commands import users_app  # noqa: E402 - heavy imports wait for the command
+from codeflix.login import login  # noqa: E402
+
+app.add_typer(users_app)
+app.command()(login)
 
 from actors.encode_command import encode  # noqa: E402 - PyAV and Ray load only when it runs
 

@@ -1,0 +1,59 @@
+"""``codeflix users create``: the first admin, and careless input as one readable line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from codeflix.cli import app
+
+STRONG = "Sturdy kettle 42!"
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    monkeypatch.setenv("CODEFLIX_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CODEFLIX_PASSWORD_TIME_COST", "1")
+    monkeypatch.setenv("CODEFLIX_PASSWORD_MEMORY_KIB", "1024")
+    runner = CliRunner()
+    return lambda *args, **kw: runner.invoke(app, ["users", "create", *args], **kw)
+
+
+def test_creates_the_first_admin(run: Run) -> None:
+    result = run("--email", "Root@Example.com", "--password", STRONG, "--role", "admin")
+    assert result.exit_code == 0, result.output
+    assert "Created root@example.com with the roles admin, user." in result.output
+
+
+def test_asks_for_the_password_twice_when_not_given(run: Run) -> None:
+    result = run("--email", "ed@example.com", input=f"{STRONG}\n{STRONG}\n")
+    assert result.exit_code == 0, result.output
+    assert "Created ed@example.com with the roles user." in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--email", "ed@example.com", "--password", "short"], "use at least 10 characters"),
+        (["--email", "nope", "--password", STRONG], "valid email address"),
+        (["--email", "ed@example.com", "--password", STRONG, "--role", "god"], "unknown role god"),
+    ],
+    ids=["weak password", "bad email", "unknown role"],
+)
+def test_careless_input_is_one_readable_line(run: Run, args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_taken_email_is_refused(run: Run) -> None:
+    assert run("--email", "ed@example.com", "--password", STRONG).exit_code == 0
+    again = run("--email", "ED@example.com", "--password", STRONG)
+    assert again.exit_code == 1
+    assert "already exists" in again.output
