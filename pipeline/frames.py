@@ -56,7 +56,8 @@ def output_frames(
         for decoded in _decode(container, stream, graph):
             if decoded.pts is None:
                 continue
-            seconds = float((decoded.pts - (source.start_time / tb)) * tb)
+            # Filters may hand frames back in their own time base (deinterlacers halve it).
+            seconds = float(decoded.pts * (decoded.time_base or tb)) - source.start_time
             index = math.floor(seconds * frame_rate + Fraction(1, 2))
             # A frame stands for every output slot up to its own index (repeats fill gaps).
             while next_index <= index:

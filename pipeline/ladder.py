@@ -41,13 +41,9 @@ class Rung:
 
     @property
     def codecs(self) -> str:
-        """The RFC 6381 codec string of High profile at this rung's level."""
+        """The RFC 6381 codec string of High profile at this rung's level (before encoding)."""
         major, minor = self.level.split(".")
         return f"avc1.6400{int(major) * 10 + int(minor):02x}"
-
-    def codecs_with(self, audio_codecs: str | None) -> str:
-        """The CODECS attribute of a variant: this rung's video plus the audio it plays with."""
-        return f"{self.codecs},{audio_codecs}" if audio_codecs else self.codecs
 
 
 @dataclass(frozen=True)

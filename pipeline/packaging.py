@@ -79,8 +79,10 @@ def package(
         store.write_bytes(key, media_playlist(segments).encode())
         video = measure(segments)
         total = Bandwidth(video.peak + with_audio.peak, video.average + with_audio.average)
+        codecs = next((o.codecs[rung.name] for o in outcomes if rung.name in o.codecs), None)
+        codecs = ",".join(c for c in (codecs or rung.codecs, AUDIO_CODECS if audio else "") if c)
         variants.append(VariantEntry(
-            key, rung.width, rung.height, total, rung.codecs_with(AUDIO_CODECS if audio else None),
+            key, rung.width, rung.height, total, codecs,
             plan.ladder.frame_rate,
         ))  # fmt: skip
         renditions.append(RenditionInfo(

@@ -41,7 +41,8 @@ def measure(segments: Sequence[Segment]) -> Bandwidth:
 
 def media_playlist(segments: Sequence[Segment]) -> str:
     """A VOD media playlist: every segment, its exact duration, and the end marker."""
-    target = max((math.ceil(s.seconds - 0.001) for s in segments), default=1)
+    # RFC 8216: every EXTINF, rounded to the nearest integer, is at most the target duration.
+    target = max((math.floor(s.seconds + 0.5) for s in segments), default=1)
     lines = [
         "#EXTM3U",
         f"#EXT-X-VERSION:{HLS_VERSION}",

@@ -71,8 +71,9 @@ def _probe_container(container: InputContainer, uri: str) -> SourceInfo:
     tb = video.time_base or Fraction(1, 90000)
     start = float(video.start_time * tb) if video.start_time is not None else 0.0
     frames = _first_frames(container, video, uri)
-    if not frames:
-        raise UnplayableMaster("zero_duration", f"the master {uri!r} holds no picture")
+    if len(frames) < 2:
+        what = "a single picture" if frames else "no picture"
+        raise UnplayableMaster("zero_duration", f"the master {uri!r} holds {what}, not a video")
     duration = _duration(container, video, start)
     if duration <= 0:
         raise UnplayableMaster("zero_duration", f"the master {uri!r} has a duration of zero")

@@ -39,6 +39,7 @@ class ChunkOutcome:
     # rung name -> [[segment index, frames in it, bytes], ...]
     segments: dict[str, list[list[int]]] = field(default_factory=dict)
     tiles: list[int] = field(default_factory=list)  # output frame index of each sprite tile
+    codecs: dict[str, str] = field(default_factory=dict)  # rung name -> RFC 6381 "avc1.PPCCLL"
     seconds: float = 0.0
 
     def to_json(self) -> bytes:
@@ -86,6 +87,7 @@ class RungEncoder:
             f":level={rung.level}:threads=1:lookahead-threads=1",
         }
         self.stream = stream
+        self.codecs: str | None = None  # read from the first keyframe's parameter sets
 
     def encode(self, frame: VideoFrame, pts: int) -> None:
         picture = self.scaler.reformat(
@@ -98,11 +100,37 @@ class RungEncoder:
         picture.pts = pts
         picture.time_base = self.time_base
         picture.pict_type = PictureType.NONE  # the decoder's frame types must not force ours
-        self.container.mux(self.stream.encode(picture))
+        packets = self.stream.encode(picture)
+        if self.codecs is None and packets:
+            self.codecs = self._codecs(packets[0])
+        self.container.mux(packets)
+
+    def _codecs(self, packet: av.Packet) -> str | None:
+        # The parameter sets are in the extradata when the muxer asked for global headers.
+        extradata = self.stream.codec_context.extradata or b""
+        return avc_codecs(bytes(extradata) + bytes(packet))
 
     def close(self) -> None:
-        self.container.mux(self.stream.encode(None))
+        packets = self.stream.encode(None)
+        if self.codecs is None and packets:
+            self.codecs = self._codecs(packets[0])
+        self.container.mux(packets)
         self.container.close()
+
+
+def avc_codecs(annex_b: bytes) -> str | None:
+    """The RFC 6381 codec string from an H.264 access unit's sequence parameter set.
+
+    x264 signals the lowest profile the stream needs (fast presets may make Constrained
+    Baseline even when High is allowed), so the string is read back, not assumed.
+    """
+    at = 0
+    while (at := annex_b.find(b"\x00\x00\x01", at)) != -1:
+        header = annex_b[at + 3 : at + 7]
+        if len(header) == 4 and header[0] & 0x1F == 7:  # NAL unit type 7: SPS
+            return f"avc1.{header[1]:02x}{header[2]:02x}{header[3]:02x}"
+        at += 3
+    return None
 
 
 def transcode_chunk(plan: EncodePlan, chunk_index: int) -> ChunkOutcome:
@@ -140,6 +168,8 @@ def transcode_chunk(plan: EncodePlan, chunk_index: int) -> ChunkOutcome:
             encoder.close()
         outcome = ChunkOutcome(chunk=chunk.index, start_frame=chunk.start_frame, frames=count)
         for encoder in encoders:
+            if encoder.codecs:
+                outcome.codecs[encoder.rung.name] = encoder.codecs
             outcome.segments[encoder.rung.name] = _upload_segments(
                 store, workdir, encoder.rung.name, frames_per_segment, chunk
             )
