@@ -12,9 +12,10 @@ from sqlalchemy import text
 from apis.playback.config import PlaybackSettings, get_settings
 from apis.playback.consumers import VideoEventsConsumer
 from apis.playback.edge import MediaEdge
-from apis.playback.entitlements import EntitlementPolicy, EveryoneEntitled
+from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.models import Base
 from apis.playback.routes import Playback, router
+from apis.playback.subscriptions import SubscriptionEntitlements, SubscriptionEventsConsumer
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import service_bus
 from codeflix.db import create_engine, session_factory
@@ -36,7 +37,8 @@ def create_app(
 ) -> FastAPI:
     """Build the playback app; embedded it shares the platform's store and bus.
 
-    ``entitlements`` decides who may watch what (every signed-in viewer by default);
+    ``entitlements`` decides who may watch what (by default the viewer's subscription, as
+    the ``subscription.*`` events told it);
     ``clock`` gives the time in unix seconds, injected so tests can move it.
     """
     settings = settings or get_settings()
@@ -45,6 +47,7 @@ def create_app(
     sessions = session_factory(engine)
     signer = settings.grant_signer()
     consumer = VideoEventsConsumer(sessions)
+    subscriptions = SubscriptionEventsConsumer(sessions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +55,7 @@ def create_app(
             await connection.run_sync(Base.metadata.create_all)
         async with service_bus(settings, platform) as bus:
             await consumer.subscribe(bus)
+            await subscriptions.subscribe(bus)
             yield
         await engine.dispose()
 
@@ -71,7 +75,7 @@ def create_app(
         settings=settings,
         sessions=sessions,
         signer=signer,
-        entitlements=entitlements or EveryoneEntitled(),
+        entitlements=entitlements or SubscriptionEntitlements(),
         edge=MediaEdge(store=store, signer=signer, clock=clock),
     )
     install_auth(app, verifier or verifier_for(settings, platform))

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from apis.playback import service
 from apis.playback.app import create_app
 from apis.playback.config import get_settings
-from apis.playback.entitlements import EntitlementPolicy
+from apis.playback.entitlements import EntitlementPolicy, EveryoneEntitled
 from codeflix.auth import Verifier
 from codeflix.platform import Platform
 from codeflix.storage import ObjectStore
@@ -114,6 +114,8 @@ def playback_app(
         values: dict[str, Any] = {"data_dir": tmp_path, "media_base_url": base_url, **overrides}
         settings = get_settings(**values)
         platform = Platform(settings=settings, store=store)
-        return create_app(settings, platform=platform, verifier=verifier, entitlements=entitlements)
+        # These tests are about media, not subscriptions: everyone may watch unless told.
+        policy = entitlements or EveryoneEntitled()
+        return create_app(settings, platform=platform, verifier=verifier, entitlements=policy)
 
     return build

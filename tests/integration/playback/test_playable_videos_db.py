@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from apis.playback.app import create_app
 from apis.playback.config import get_settings
 from apis.playback.consumers import VideoEventsConsumer
+from apis.playback.entitlements import EveryoneEntitled
 from codeflix.events import Envelope, new_event
 from tests.support.identity import IdentityHarness
 
@@ -32,7 +33,7 @@ async def app(
     database_url: str, tmp_path: Path, identity: IdentityHarness
 ) -> AsyncIterator[FastAPI]:
     settings = get_settings(data_dir=tmp_path, database_url=database_url)
-    application = create_app(settings, verifier=identity.verifier)
+    application = create_app(settings, verifier=identity.verifier, entitlements=EveryoneEntitled())
     async with application.router.lifespan_context(application):
         yield application
 

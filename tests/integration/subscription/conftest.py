@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from apis.subscription.app import create_app
 from apis.subscription.config import SubscriptionSettings, get_settings
 from apis.subscription.sandbox import SandboxPaymentGateway
-from codeflix.auth import InvalidToken, Principal
+from codeflix.auth import InvalidToken, Principal, Verifier
 from codeflix.bus import InMemoryBus
 
 SUCCESS, DECLINED, NO_FUNDS, LATER, FAILS_LATER = (
@@ -96,16 +97,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_url")  # type: ignore[no-any-return]
 
 
-def build(database_url: str, tmp_path: Path, clock: FakeClock, bus: InMemoryBus) -> Any:
+def build(
+    database_url: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    bus: InMemoryBus,
+    verifier: Verifier | None = None,
+    **overrides: Any,
+) -> tuple[SubscriptionSettings, SandboxPaymentGateway, FastAPI]:
+    """A subscription app with the scheduler left to the test, on a sandbox provider."""
     settings = get_settings(
         data_dir=tmp_path,
         database_url=database_url,
         scheduler_enabled=False,
         grace_period_days=3,
         retry_backoff_hours=[12, 24],
+        **overrides,
     )
     sandbox = SandboxPaymentGateway(webhook_secret=settings.payment_webhook_secret, clock=clock)
-    app = create_app(settings, verifier=FakeTokenVerifier(), gateway=sandbox, clock=clock, bus=bus)
+    app = create_app(
+        settings, verifier=verifier or FakeTokenVerifier(), gateway=sandbox, clock=clock, bus=bus
+    )
     return settings, sandbox, app
 
 
