@@ -65,6 +65,32 @@ class CatalogHarness:
             await asyncio.sleep(0.02)
         raise AssertionError(f"no matching event among {[e.type for e in self.events]}")
 
+    async def upload(self, video_id: str, data: bytes, kind: str = "video") -> httpx.Response:
+        """Send ``data`` as the video's ``kind`` through tus in two PATCHes."""
+        tus = {**self.admin, "Tus-Resumable": "1.0.0"}
+        created = await self.client.post(
+            f"/api/v1/admin/videos/{video_id}/uploads",
+            params={"kind": kind},
+            headers={**tus, "Upload-Length": str(len(data))},
+        )
+        assert created.status_code == 201, created.text
+        half, response = len(data) // 2, created
+        for offset, piece in ((0, data[:half]), (half, data[half:])):
+            response = await self.client.patch(
+                created.headers["location"],
+                content=piece,
+                headers={
+                    **tus,
+                    "Upload-Offset": str(offset),
+                    "Content-Type": "application/offset+octet-stream",
+                },
+            )
+        return response
+
+    async def video(self, video_id: str) -> dict[str, Any]:
+        response = await self.client.get(f"/api/v1/admin/videos/{video_id}", headers=self.admin)
+        return dict(response.json())
+
     async def create(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self.client.post(f"/api/v1/admin/{path}", json=body, headers=self.admin)
         assert response.status_code == 201, response.text
