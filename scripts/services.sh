@@ -21,6 +21,9 @@ wait_port() {
 # ffmpeg: the reference encoder and HLS player of the tests and benchmarks.
 command -v ffmpeg >/dev/null || apt_install ffmpeg
 
+# nginx with its JavaScript module: the deployed media edge (manifests/playback) in the tests.
+[ -e /usr/lib/nginx/modules/ngx_http_js_module.so ] || apt_install nginx-light libnginx-mod-http-js
+
 # PostgreSQL on 127.0.0.1:5432 with trust auth for local tests.
 if ! port_open 5432; then
   if ! command -v pg_ctlcluster >/dev/null; then
