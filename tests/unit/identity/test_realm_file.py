@@ -1,0 +1,83 @@
+"""The realm file is a Keycloak realm export: it imports into Keycloak as it is."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from apis.identity.config import DEFAULT_REALM_FILE
+from apis.identity.realm import ClientConfig, RealmFileError, default_roles, load_realm
+from tests.conftest import ROOT
+
+# The Keycloak operator's CRD schemas live next to the project (see shared/schemas/README.md).
+SCHEMAS = Path(os.environ.get("CODEFLIX_SCHEMAS_DIR", ROOT.parent / "shared" / "schemas"))
+
+
+def realm_import_schema() -> dict[str, object]:
+    """The JSON Schema of Keycloak's KeycloakRealmImport; ``spec.realm`` is the realm export."""
+    source = SCHEMAS / "k8s.keycloak.org" / "keycloakrealmimport_v2alpha1.json"
+    assert source.exists(), f"the Keycloak operator schemas are missing at {source}"
+    schema: dict[str, object] = json.loads(source.read_text())
+    return schema
+
+
+def test_the_realm_file_validates_against_keycloaks_realm_import_schema() -> None:
+    realm = json.loads(DEFAULT_REALM_FILE.read_text())
+    resource = {"spec": {"keycloakCRName": "keycloak", "realm": realm}}
+    jsonschema.Draft7Validator(realm_import_schema()).validate(resource)
+
+
+def test_the_schema_catches_a_field_keycloak_does_not_know() -> None:
+    realm = json.loads(DEFAULT_REALM_FILE.read_text())
+    realm["clients"][0]["pkceRequired"] = True
+    resource = {"spec": {"keycloakCRName": "keycloak", "realm": realm}}
+    with pytest.raises(jsonschema.ValidationError, match="pkceRequired"):
+        jsonschema.Draft7Validator(realm_import_schema()).validate(resource)
+
+
+def test_the_realm_defines_the_roles_and_clients_codeflix_relies_on() -> None:
+    realm = load_realm(DEFAULT_REALM_FILE, {"CODEFLIX_SERVICES_CLIENT_SECRET": "s3cret"})
+    assert realm["realm"] == "codeflix"
+    roles = {role["name"] for role in realm["roles"]["realm"]}
+    assert roles == {"user", "admin", "catalog-admin", "subscription-admin"}
+    assert default_roles(realm) == ["user"]
+    clients = {c["clientId"]: c for c in realm["clients"]}
+    web = ClientConfig.from_representation(clients["codeflix-web"])
+    assert web.public and web.standard_flow and not web.direct_access_grants
+    assert clients["codeflix-web"]["attributes"]["pkce.code.challenge.method"] == "S256"
+    assert web.audience == "codeflix"
+    cli = ClientConfig.from_representation(clients["codeflix-cli"])
+    assert cli.direct_access_grants and not cli.standard_flow
+    services = clients["codeflix-services"]
+    assert services["secret"] == "s3cret" and services["serviceAccountsEnabled"]
+
+
+def test_a_missing_placeholder_value_is_a_clear_error() -> None:
+    with pytest.raises(RealmFileError, match=r"no value for the placeholder \$\{CODEFLIX_SERVICES"):
+        load_realm(DEFAULT_REALM_FILE, {})
+
+
+def test_placeholder_values_cannot_break_out_of_their_json_string(tmp_path: Path) -> None:
+    realm = load_realm(DEFAULT_REALM_FILE, {"CODEFLIX_SERVICES_CLIENT_SECRET": 'a"b\\c'})
+    assert realm["clients"][2]["secret"] == 'a"b\\c'
+
+
+def test_redirect_uris_match_like_keycloak() -> None:
+    client = ClientConfig(
+        client_id="c",
+        public=True,
+        standard_flow=True,
+        direct_access_grants=False,
+        service_accounts=False,
+        redirect_uris=("http://127.0.0.1:8000/*", "https://app.example/cb"),
+        audience=None,
+    )
+    assert client.allows_redirect("http://127.0.0.1:8000/auth/callback")
+    assert client.allows_redirect("https://app.example/cb")
+    assert not client.allows_redirect("https://app.example/cb/other")
+    assert not client.allows_redirect("http://127.0.0.1:8000.evil.example/")
+    assert not client.allows_redirect("http://127.0.0.1:8000/#fragment")
