@@ -1,0 +1,40 @@
+"""Embedded (``codeflix up``): services verify tokens of the identity app in the same process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from apis.gateway.app import create_app as create_gateway
+from apis.gateway.config import get_settings as gateway_settings
+from codeflix.auth import verifier_for
+from codeflix.platform import Platform
+from codeflix.service_tokens import service_tokens_for
+from codeflix.settings import ServiceSettings
+
+
+async def test_services_verify_tokens_of_the_embedded_identity_app(tmp_path: Path) -> None:
+    settings = gateway_settings(data_dir=tmp_path)
+    platform = Platform.from_settings(settings)
+    gateway = create_gateway(settings, platform=platform, services=["identity"])
+    async with gateway.router.lifespan_context(gateway):
+        catalog_settings = ServiceSettings(data_dir=tmp_path)
+        token = await service_tokens_for(catalog_settings, platform).token()
+        principal = await verifier_for(catalog_settings, platform).verify(token)
+    assert principal.client_id == "codeflix-services"
+    assert principal.claims["iss"] == "http://127.0.0.1:8000/realms/codeflix"
+
+
+def test_deployed_verifiers_use_the_configured_issuer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODEFLIX_OIDC_ISSUER", "https://sso.example/realms/codeflix/")
+    verifier = verifier_for(ServiceSettings())
+    assert verifier.issuer == "https://sso.example/realms/codeflix"
+    assert verifier.jwks_url == "https://sso.example/realms/codeflix/protocol/openid-connect/certs"
+    assert verifier.audience == "codeflix"
+
+
+def test_the_issuer_defaults_to_the_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CODEFLIX_OIDC_ISSUER", raising=False)
+    verifier = verifier_for(ServiceSettings(public_url="https://tv.example/"))
+    assert verifier.issuer == "https://tv.example/realms/codeflix"
