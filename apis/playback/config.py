@@ -11,7 +11,7 @@ from codeflix.settings import ServiceSettings
 
 
 class SigningKeySetting(BaseModel):
-    """One entry of ``CODEFLIX_SIGNING_KEYS`` (JSON list)."""
+    """One entry of ``CODEFLIX_GRANT_SIGNING_KEYS`` (JSON list)."""
 
     id: str
     secret: str = Field(min_length=16)
@@ -23,7 +23,7 @@ class PlaybackSettings(ServiceSettings):
     grant_ttl_seconds: int = Field(
         default=6 * 3600, ge=60, le=48 * 3600, description="how long a grant plays"
     )
-    signing_keys: list[SigningKeySetting] = Field(
+    grant_signing_keys: list[SigningKeySetting] = Field(
         default_factory=list,
         description=(
             'grant keys as JSON, e.g. [{"id": "2026-11", "secret": "..."}, {"id": '
@@ -31,7 +31,7 @@ class PlaybackSettings(ServiceSettings):
             "unset: one key derived from CODEFLIX_SECRET_KEY"
         ),
     )
-    active_signing_key: str | None = Field(
+    grant_active_key: str | None = Field(
         default=None, description="id of the key that signs new grants; default the first live one"
     )
     media_base_url: str | None = Field(
@@ -40,19 +40,19 @@ class PlaybackSettings(ServiceSettings):
 
     def grant_signer(self) -> GrantSigner:
         """The signer built from the configured keys (or one derived from the secret key)."""
-        if self.signing_keys:
+        if self.grant_signing_keys:
             keys = [
                 SigningKey(
                     k.id,
                     k.secret.encode(),
                     timestamp(k.retired_at) if k.retired_at is not None else None,
                 )
-                for k in self.signing_keys
+                for k in self.grant_signing_keys
             ]
         else:
             keys = [SigningKey("k1", derive_secret(self.secret_key, "k1"))]
         live = [k.key_id for k in keys if k.retired_at is None]
-        active = self.active_signing_key or (live[0] if live else "")
+        active = self.grant_active_key or (live[0] if live else "")
         return GrantSigner(keys, active_key_id=active, max_ttl_seconds=self.grant_ttl_seconds)
 
     @property

@@ -4,7 +4,7 @@
  * The same token as apis/playback/grants.py, checked the same way:
  *   /media/g/<key id>.<base64url(policy JSON)>.<base64url(HMAC-SHA256)>/<object key>
  * policy = {"p": key prefix, "e": expiry (unix s), "u": viewer (optional), "h": max height}.
- * Keys come from CODEFLIX_SIGNING_KEYS (the JSON the playback service reads) and a retired
+ * Keys come from CODEFLIX_GRANT_SIGNING_KEYS (the JSON the playback service reads); a retired
  * key is honoured only for grants ending within CODEFLIX_GRANT_TTL_SECONDS of its retirement.
  *
  * nginx asks for $grant_verdict ("ok", "400", "403", "410"), $grant_key (the object key to
@@ -17,7 +17,7 @@ var keyring = null;
 
 function loadKeys() {
     if (keyring === null) {
-        var configured = JSON.parse(process.env.CODEFLIX_SIGNING_KEYS || '[]');
+        var configured = JSON.parse(process.env.CODEFLIX_GRANT_SIGNING_KEYS || '[]');
         keyring = {};
         configured.forEach(function (k) {
             keyring[k.id] = {

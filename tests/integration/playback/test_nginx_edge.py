@@ -33,7 +33,7 @@ from tests.support.identity import IdentityHarness
 
 EDGE = ROOT / "manifests" / "playback" / "media-edge"
 JS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"
-SIGNING_KEYS = [
+GRANT_SIGNING_KEYS = [
     {"id": "edge-2", "secret": "media-edge-test-secret-two-0123456789"},
     {"id": "edge-1", "secret": "media-edge-test-secret-one-0123456789",
      "retired_at": "2026-01-01T00:00:00Z"},
@@ -69,7 +69,10 @@ def nginx_binary() -> str:
 
 @contextmanager
 def nginx(workdir: Path, conf: Path, port: int) -> Iterator[str]:
-    env = {"CODEFLIX_SIGNING_KEYS": json.dumps(SIGNING_KEYS), "CODEFLIX_GRANT_TTL_SECONDS": "3600"}
+    env = {
+        "CODEFLIX_GRANT_SIGNING_KEYS": json.dumps(GRANT_SIGNING_KEYS),
+        "CODEFLIX_GRANT_TTL_SECONDS": "3600",
+    }
     log = workdir / "logs" / "stderr.log"
     with log.open("w") as sink:
         process = subprocess.Popen(
@@ -125,7 +128,7 @@ async def deployed_edge(
     edge_url = f"http://127.0.0.1:{port}"
     app_for = playback_app(
         tmp_path, store, identity.verifier, media_base_url=edge_url,
-        signing_keys=SIGNING_KEYS, grant_ttl_seconds=3600,
+        grant_signing_keys=GRANT_SIGNING_KEYS, grant_ttl_seconds=3600,
     )  # fmt: skip
     async with serving(app_for) as (app, playback_url):
         workdir = tmp_path / "edge"
@@ -182,11 +185,11 @@ async def test_nginx_checks_grants_and_ffmpeg_plays_through_it(
                 f"{deployed.edge_url}/media/g/{token}/videos/{other}/hls/v360/seg_00000.m4s"
             )
             past = GrantSigner(
-                [SigningKey("edge-2", SIGNING_KEYS[0]["secret"].encode())],
+                [SigningKey("edge-2", GRANT_SIGNING_KEYS[0]["secret"].encode())],
                 active_key_id="edge-2", max_ttl_seconds=3600,
             ).sign(Grant(f"videos/{video_id}/hls/", int(time.time()) - 5))  # fmt: skip
             retired = GrantSigner(
-                [SigningKey("edge-1", SIGNING_KEYS[1]["secret"].encode())],
+                [SigningKey("edge-1", GRANT_SIGNING_KEYS[1]["secret"].encode())],
                 active_key_id="edge-1", max_ttl_seconds=3600,
             ).sign(Grant(f"videos/{video_id}/hls/", int(time.time()) + 60))  # fmt: skip
             by_retired_key = await client.get(

@@ -1,0 +1,94 @@
+"""The deployed-mode manifests of playback hold together and match their schemas."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from apis.playback.config import PlaybackSettings
+from tests.conftest import ROOT
+
+HERE = ROOT / "manifests" / "playback"
+SCHEMAS = Path(os.environ.get("CODEFLIX_SCHEMAS_DIR", ROOT.parent / "shared" / "schemas"))
+
+
+def documents() -> list[dict[str, Any]]:
+    kustomization = yaml.safe_load((HERE / "kustomization.yaml").read_text())
+    docs = []
+    for resource in kustomization["resources"]:
+        docs.extend(d for d in yaml.safe_load_all((HERE / resource).read_text()) if d)
+    return docs
+
+
+def of_kind(kind: str) -> list[dict[str, Any]]:
+    return [d for d in documents() if d["kind"] == kind]
+
+
+def test_the_kustomization_names_files_that_exist() -> None:
+    kustomization = yaml.safe_load((HERE / "kustomization.yaml").read_text())
+    for resource in kustomization["resources"]:
+        assert (HERE / resource).is_file(), resource
+    for generator in kustomization["configMapGenerator"]:
+        for file in generator["files"]:
+            assert (HERE / file).is_file(), file
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [d for d in documents() if d["apiVersion"].startswith(("networking.istio.io", "security."))],
+    ids=lambda d: f"{d['kind']}/{d['metadata']['name']}",
+)
+def test_istio_resources_match_their_schemas(doc: dict[str, Any]) -> None:
+    group, version = doc["apiVersion"].split("/")
+    schema = json.loads((SCHEMAS / group / f"{doc['kind'].lower()}_{version}.json").read_text())
+    jsonschema.validate(doc, schema)
+
+
+def test_routes_point_at_services_and_ports_that_exist() -> None:
+    services = {s["metadata"]["name"]: s for s in of_kind("Service")}
+    for vs in of_kind("VirtualService"):
+        for route in vs["spec"]["http"]:
+            for target in route["route"]:
+                service = services[target["destination"]["host"]]
+                ports = [p["port"] for p in service["spec"]["ports"]]
+                assert target["destination"]["port"]["number"] in ports
+    prefixes = [m["uri"]["prefix"] for vs in of_kind("VirtualService")
+                for r in vs["spec"]["http"] for m in r["match"]]  # fmt: skip
+    assert {"/api/v1/playback/", "/media/"} <= set(prefixes)
+
+
+def test_services_select_pods_and_named_ports() -> None:
+    deployments = {d["metadata"]["name"]: d for d in of_kind("Deployment")}
+    for service in of_kind("Service"):
+        pod = deployments[service["metadata"]["name"]]["spec"]["template"]
+        assert service["spec"]["selector"].items() <= pod["metadata"]["labels"].items()
+        names = {p["name"] for c in pod["spec"]["containers"] for p in c["ports"]}
+        assert {p["targetPort"] for p in service["spec"]["ports"]} <= names
+
+
+def test_every_setting_the_deployments_give_is_one_playback_reads() -> None:
+    known = {f"CODEFLIX_{name.upper()}" for name in PlaybackSettings.model_fields}
+    known.add("CODEFLIX_PLAYBACK_DATABASE_URL")
+    playback = of_kind("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
+    assert {e["name"] for e in playback["env"]} <= known
+
+
+def test_the_edge_and_the_service_share_the_grant_keys() -> None:
+    def key_source(name: str) -> Any:
+        deployment = next(d for d in of_kind("Deployment") if d["metadata"]["name"] == name)
+        env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        return {e["name"]: e.get("valueFrom", e.get("value")) for e in env}
+
+    service, edge = key_source("playback"), key_source("media-edge")
+    for name in ("CODEFLIX_GRANT_SIGNING_KEYS", "CODEFLIX_GRANT_TTL_SECONDS"):
+        assert service[name] == edge[name]
+        conf = (HERE / "media-edge" / "nginx.conf").read_text()
+        assert re.search(rf"^env {name};", conf, re.MULTILINE)  # nginx passes it to grant.js
+        assert f"process.env.{name}" in (HERE / "media-edge" / "grant.js").read_text()
