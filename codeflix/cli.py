@@ -126,6 +126,11 @@ from actors.encode_command import encode  # noqa: E402 - PyAV and Ray load only 
 
 app.command()(encode)
 
+from apis.catalog.commands import catalog_app, upload  # noqa: E402 - imports wait for the command
+
+app.add_typer(catalog_app)
+app.command()(upload)
+
 
 def main() -> None:
     app()
