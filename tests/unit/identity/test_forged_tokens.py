@@ -1,20 +1,35 @@
-"""Every forged or stale token is refused with 401 by another service; a missing role is 403."""
+"""Every forged or stale token is refused with 401 by another service; a missing role is 403.
+
+The other service is the real catalog, verifying tokens with the identity service's JWKS.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from fastapi import FastAPI
 from joserfc.jwk import RSAKey
 
 from apis.identity.tokens import sign
+from tests.support.catalog import catalog_settings, running_catalog
 from tests.support.identity import IdentityHarness
 from tests.unit.identity.conftest import b64, claims_of, header_of
+
+ADMIN_ONLY = "/api/v1/admin/categories"  # role catalog-admin
+ANY_USER = "/api/v1/categories"  # any signed-in user
+
+
+@pytest.fixture
+async def catalog(identity: IdentityHarness, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = catalog_settings(tmp_path / "catalog")
+    async with running_catalog(settings, verifier=identity.verifier) as harness:
+        yield harness.client
 
 
 def unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
@@ -109,50 +124,42 @@ FORGERIES: dict[str, Callable[[IdentityHarness], str]] = {
 
 @pytest.mark.parametrize("forgery", FORGERIES.values(), ids=FORGERIES.keys())
 async def test_a_forged_token_is_refused_with_401(
-    identity: IdentityHarness, protected: FastAPI, forgery: Callable[[IdentityHarness], str]
+    identity: IdentityHarness,
+    catalog: httpx.AsyncClient,
+    forgery: Callable[[IdentityHarness], str],
 ) -> None:
-    async with identity.client(protected) as client:
-        response = await client.get(
-            "/api/v1/admin/things", headers={"Authorization": f"Bearer {forgery(identity)}"}
-        )
+    response = await catalog.get(
+        ADMIN_ONLY, headers={"Authorization": f"Bearer {forgery(identity)}"}
+    )
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
     assert 'error="invalid_token"' in response.headers["www-authenticate"]
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_no_token_is_401_with_a_bearer_challenge(
-    identity: IdentityHarness, protected: FastAPI
-) -> None:
-    async with identity.client(protected) as client:
-        missing = await client.get("/api/v1/me")
-        basic = await client.get("/api/v1/me", headers={"Authorization": "Basic dXNlcjpwdw=="})
+async def test_no_token_is_401_with_a_bearer_challenge(catalog: httpx.AsyncClient) -> None:
+    missing = await catalog.get(ANY_USER)
+    basic = await catalog.get(ANY_USER, headers={"Authorization": "Basic dXNlcjpwdw=="})
     assert missing.status_code == basic.status_code == 401
     assert missing.headers["www-authenticate"] == 'Bearer realm="codeflix"'
 
 
 async def test_a_genuine_token_passes_and_a_missing_role_is_403(
-    identity: IdentityHarness, protected: FastAPI
+    identity: IdentityHarness, catalog: httpx.AsyncClient
 ) -> None:
-    async with identity.client(protected) as client:
-        viewer = await client.get("/api/v1/admin/things", headers=identity.headers(roles=["user"]))
-        admin = await client.get(
-            "/api/v1/admin/things", headers=identity.headers(roles=["catalog-admin"], subject="a1")
-        )
-        me = await client.get("/api/v1/me", headers=identity.headers(roles=["user"], subject="u1"))
-    assert viewer.status_code == 403
-    assert viewer.json()["detail"] == "this needs the role catalog-admin"
-    assert admin.status_code == 200 and admin.json() == {"sub": "a1"}
-    assert me.json() == {"sub": "u1", "roles": ["user"]}
+    viewer = identity.headers(roles=["user"])
+    assert (await catalog.get(ANY_USER, headers=viewer)).status_code == 200
+    refused = await catalog.get(ADMIN_ONLY, headers=viewer)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "this needs the role catalog-admin"
+    admin = identity.headers(roles=["catalog-admin"])
+    assert (await catalog.get(ADMIN_ONLY, headers=admin)).status_code == 200
 
 
 async def test_the_admin_role_implies_every_role(
-    identity: IdentityHarness, protected: FastAPI
+    identity: IdentityHarness, catalog: httpx.AsyncClient
 ) -> None:
-    async with identity.client(protected) as client:
-        response = await client.get(
-            "/api/v1/admin/things", headers=identity.headers(roles=["admin"])
-        )
+    response = await catalog.get(ADMIN_ONLY, headers=identity.headers(roles=["admin"]))
     assert response.status_code == 200
 
 
