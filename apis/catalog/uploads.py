@@ -13,7 +13,6 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -41,7 +40,12 @@ TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum"
 CHECKSUMS: dict[str, Callable[[], Any]] = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
-_SAFE_EXTENSION = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+# The client's file name only lends its extension when it is a known container: FFmpeg picks
+# demuxers by extension, and e.g. ".txt" would make any text file pass as "video" (tty).
+KNOWN_EXTENSIONS = {
+    "video": {"mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "mxf"},
+    "image": {"jpg", "jpeg", "png", "webp"},
+}
 
 
 class ChecksumMismatch(Problem):
@@ -125,8 +129,7 @@ async def create_upload(
     if video is None:
         raise NotFound(f"no video with id {video_id}")
     upload_id = uuid.uuid4()
-    suffix = "." + metadata.get("filename", "").rpartition(".")[2]
-    key = f"videos/{video_id}/{kind}/{upload_id}{suffix if _SAFE_EXTENSION.match(suffix) else ''}"
+    key = f"videos/{video_id}/{kind}/{upload_id}{_extension(kind, metadata.get('filename', ''))}"
     state = await uploads.target.begin(key)
     upload = Upload(
         id=upload_id,
@@ -142,6 +145,12 @@ async def create_upload(
     slot.status, slot.error = "uploading", None
     await session.commit()
     return upload
+
+
+def _extension(kind: str, filename: str) -> str:
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    known = KNOWN_EXTENSIONS["video" if kind in ("video", "trailer") else "image"]
+    return f".{extension}" if extension in known else ""
 
 
 async def get_upload(session: AsyncSession, video_id: uuid.UUID, upload_id: uuid.UUID) -> Upload:
