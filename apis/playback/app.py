@@ -77,6 +77,7 @@ def create_app(
         signer=signer,
         entitlements=entitlements or SubscriptionEntitlements(),
         edge=MediaEdge(store=store, signer=signer, clock=clock),
+        embedded=platform is not None,
     )
     install_auth(app, verifier or verifier_for(settings, platform))
     app.include_router(router)

@@ -29,6 +29,14 @@ class Playback:
     signer: GrantSigner
     entitlements: EntitlementPolicy
     edge: MediaEdge
+    embedded: bool = False
+
+    def media_base_url(self, request_base_url: str) -> str:
+        """Where the viewer reaches the media edge: configured, else (embedded, where the
+        service answers on the platform's one port) the address this request came in on."""
+        if self.settings.media_base_url or not self.embedded:
+            return self.settings.edge_base_url
+        return request_base_url.rstrip("/")
 
 
 def _playback(request: Request) -> Playback:
@@ -52,7 +60,12 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
     responses={402: {"description": "no entitlement"}, 404: {"description": "not playable"}},
 )
 async def create_grant(
-    video_id: str, user: CurrentUser, playback: PlaybackDep, session: SessionDep, response: Response
+    video_id: str,
+    user: CurrentUser,
+    playback: PlaybackDep,
+    session: SessionDep,
+    request: Request,
+    response: Response,
 ) -> PlaybackGrantPublic:
     """Signed URLs that let the signed-in viewer play a published, ready video."""
     grant = await service.issue_grant(
@@ -62,7 +75,7 @@ async def create_grant(
         video_id=video_id,
         user_id=user.subject,
         ttl_seconds=playback.settings.grant_ttl_seconds,
-        base_url=playback.settings.edge_base_url,
+        base_url=playback.media_base_url(str(request.base_url)),
         now=playback.edge.clock(),
     )
     response.headers["Cache-Control"] = "no-store"
