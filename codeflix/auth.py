@@ -19,182 +19,59 @@ publish the same layout, so a service needs only the issuer URL:
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import json
-import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from codeflix.problems import Forbidden, Problem, Unauthorized
+from codeflix.problems import Forbidden, Unauthorized
+from codeflix.token_verifier import (
+    ADMIN_ROLE,
+    ALGORITHM,
+    DEFAULT_AUDIENCE,
+    JWKS_PATH,
+    IdentityUnavailable,
+    InvalidToken,
+    Principal,
+    TokenVerifier,
+)
 
 if TYPE_CHECKING:
     from codeflix.platform import Platform
     from codeflix.settings import CommonSettings
 
-ALGORITHM = "RS256"
-ADMIN_ROLE = "admin"
-DEFAULT_AUDIENCE = "codeflix"
+__all__ = [
+    "ADMIN_ROLE",
+    "ALGORITHM",
+    "DEFAULT_AUDIENCE",
+    "JWKS_PATH",
+    "PLATFORM_IDENTITY_APP",
+    "CurrentUser",
+    "IdentityUnavailable",
+    "InvalidToken",
+    "OidcSettings",
+    "Principal",
+    "TokenVerifier",
+    "Verifier",
+    "current_principal",
+    "install_auth",
+    "issuer_for",
+    "require_roles",
+    "verifier_for",
+]
+
 REALM_PATH = "/realms/codeflix"
-JWKS_PATH = "/protocol/openid-connect/certs"
 # Where the embedded identity app registers itself in ``Platform.extras``.
 PLATFORM_IDENTITY_APP = "identity.app"
-
-
-class InvalidToken(Exception):
-    """The token is not one this service accepts; the message says why (for the logs)."""
-
-
-class IdentityUnavailable(Problem):
-    """The issuer's keys could not be fetched, so no token can be checked right now."""
-
-    status, type_suffix = 503, "identity-unavailable"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The person (or service) a verified token speaks for."""
-
-    subject: str
-    email: str | None = None
-    name: str | None = None
-    username: str | None = None
-    roles: frozenset[str] = frozenset()
-    client_id: str | None = None
-    claims: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    def has_role(self, role: str) -> bool:
-        """True when the principal holds ``role``; ``admin`` holds every role."""
-        return ADMIN_ROLE in self.roles or role in self.roles
-
-    @classmethod
-    def from_claims(cls, claims: Mapping[str, Any]) -> Principal:
-        realm_access = claims.get("realm_access")
-        roles = realm_access.get("roles", []) if isinstance(realm_access, dict) else []
-        return cls(
-            subject=str(claims["sub"]),
-            email=claims.get("email"),
-            name=claims.get("name"),
-            username=claims.get("preferred_username"),
-            roles=frozenset(str(r) for r in roles if isinstance(r, str)),
-            client_id=claims.get("azp"),
-            claims=dict(claims),
-        )
 
 
 class Verifier(Protocol):
     """What the dependencies need; tests of other services may pass a ``Fake…`` of it."""
 
     async def verify(self, token: str) -> Principal: ...
-
-
-HttpFactory = Callable[[], httpx.AsyncClient]
-
-
-class TokenVerifier:
-    """Checks RS256 access tokens against the issuer's JWKS (cached, refreshed on rotation).
-
-    ``http`` builds the client used to fetch the JWKS (an ``ASGITransport`` one embedded and in
-    tests); ``clock`` gives the time in seconds, injected so tests can move it.
-    """
-
-    def __init__(
-        self,
-        *,
-        issuer: str,
-        audience: str = DEFAULT_AUDIENCE,
-        jwks_url: str | None = None,
-        http: HttpFactory = httpx.AsyncClient,
-        leeway_seconds: int = 30,
-        min_refresh_seconds: float = 10.0,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.issuer = issuer.rstrip("/")
-        self.audience = audience
-        self.jwks_url = jwks_url or f"{self.issuer}{JWKS_PATH}"
-        self._http = http
-        self._leeway = leeway_seconds
-        self._min_refresh = min_refresh_seconds
-        self._clock = clock
-        self._keys: dict[str, RSAKey] = {}
-        self._fetched_at: float | None = None
-        self._lock = asyncio.Lock()
-
-    async def verify(self, token: str) -> Principal:
-        """The principal of a valid access token; :class:`InvalidToken` otherwise."""
-        header = _unverified_header(token)
-        if header.get("alg") != ALGORITHM:
-            raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted")
-        kid = header.get("kid")
-        if not isinstance(kid, str):
-            raise InvalidToken("the token names no key")
-        key = await self._key(kid)
-        try:
-            decoded = jwt.decode(token, key, algorithms=[ALGORITHM])
-            registry = jwt.JWTClaimsRegistry(
-                now=int(self._clock()),
-                leeway=self._leeway,
-                iss={"essential": True, "value": self.issuer},
-                aud={"essential": True, "value": self.audience},
-                sub={"essential": True},
-                exp={"essential": True},
-            )
-            registry.validate(decoded.claims)
-        except JoseError as e:
-            raise InvalidToken(f"{type(e).__name__}: {e}") from e
-        if decoded.claims.get("typ", "Bearer") != "Bearer":
-            raise InvalidToken("not an access token")
-        return Principal.from_claims(decoded.claims)
-
-    async def _key(self, kid: str) -> RSAKey:
-        if kid not in self._keys:
-            async with self._lock:
-                recently = (
-                    self._fetched_at is not None
-                    and self._clock() - self._fetched_at < self._min_refresh
-                )
-                # A token naming an unknown key may be the first one after a rotation; refetch,
-                # but not for every forged kid.
-                if kid not in self._keys and not (recently and self._keys):
-                    await self._fetch()
-        if kid not in self._keys:
-            raise InvalidToken(f"unknown signing key {kid!r}")
-        return self._keys[kid]
-
-    async def _fetch(self) -> None:
-        try:
-            async with self._http() as client:
-                response = await client.get(self.jwks_url)
-                response.raise_for_status()
-                keyset = KeySet.import_key_set(response.json())
-        except (httpx.HTTPError, ValueError, JoseError) as e:
-            raise IdentityUnavailable(f"cannot fetch the identity provider's keys: {e}") from e
-        self._keys = {
-            key.kid: key
-            for key in keyset.keys
-            if isinstance(key, RSAKey) and key.kid and key.get("use", "sig") == "sig"
-        }
-        self._fetched_at = self._clock()
-
-
-def _unverified_header(token: str) -> dict[str, Any]:
-    try:
-        encoded = token.split(".")[0]
-        header = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
-    except (ValueError, IndexError) as e:
-        raise InvalidToken("the token is not a JWT") from e
-    if not isinstance(header, dict) or token.count(".") != 2:
-        raise InvalidToken("the token is not a signed JWT")
-    return header
 
 
 def install_auth(app: FastAPI, verifier: Verifier) -> None:

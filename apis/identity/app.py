@@ -17,6 +17,7 @@ from apis.identity.models import Base
 from apis.identity.passwords import Passwords
 from apis.identity.realm import load_realm, seed_realm
 from apis.identity.service import IdentityRuntime, utc_now
+from apis.identity.sessions import prune_expired
 from codeflix.auth import PLATFORM_IDENTITY_APP, TokenVerifier, install_auth
 from codeflix.db import create_engine, session_factory
 from codeflix.platform import Platform
@@ -60,6 +61,9 @@ def create_app(
                 now=runtime.clock(),
                 max_age=timedelta(days=settings.signing_key_max_age_days),
                 token_lifetime=token_lifetime,
+            )
+            await prune_expired(
+                session=session, now=runtime.clock(), failure_window=runtime.failure_window
             )
         yield
         await engine.dispose()

@@ -6,19 +6,18 @@ libraries read) inside Codeflix's problem details.
 
 from __future__ import annotations
 
-import hmac
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity.keys import _aware
-from apis.identity.models import AuthorizationCode, Client, LoginSession, RefreshToken, User
+from apis.identity.keys import as_utc
+from apis.identity.models import Client, LoginSession, RefreshToken, User
 from apis.identity.realm import ClientConfig, secrets_match
 from apis.identity.service import IdentityRuntime, authenticate, identity_of, start_session
+from apis.identity.sessions import end_session, revoke_family
 from apis.identity.tokens import (
     access_token_claims,
     id_token_claims,
@@ -127,80 +126,6 @@ async def issue_tokens(
     return body
 
 
-async def create_authorization_code(
-    *,
-    session: AsyncSession,
-    runtime: IdentityRuntime,
-    client: ClientConfig,
-    user: User,
-    redirect_uri: str,
-    scope: str,
-    nonce: str | None,
-    code_challenge: str | None,
-) -> str:
-    """Start a session for ``user`` and hand out a one-time code for the client to exchange."""
-    session_id = await start_session(session=session, runtime=runtime, user=user)
-    code, code_hash = new_opaque_token()
-    session.add(
-        AuthorizationCode(
-            code_hash=code_hash,
-            client_id=client.client_id,
-            user_id=user.id,
-            session_id=session_id,
-            redirect_uri=redirect_uri,
-            scope=scope,
-            nonce=nonce,
-            code_challenge=code_challenge,
-            expires_at=runtime.clock()
-            + timedelta(seconds=runtime.settings.authorization_code_seconds),
-            used_at=None,
-        )
-    )
-    await session.flush()
-    return code
-
-
-async def exchange_code(
-    *,
-    session: AsyncSession,
-    runtime: IdentityRuntime,
-    client: ClientConfig,
-    code: str,
-    redirect_uri: str,
-    code_verifier: str | None,
-) -> dict[str, Any]:
-    now = runtime.clock()
-    row = await session.get(AuthorizationCode, opaque_token_hash(code))
-    if row is None or row.client_id != client.client_id:
-        raise invalid_grant("the authorization code is invalid")
-    if row.used_at is not None:
-        # A replayed code may have been stolen: end the session it started.
-        await end_session(session=session, session_id=row.session_id, now=now)
-        await session.commit()  # the revocation must outlive the error response
-        raise invalid_grant("the authorization code was already used")
-    row.used_at = now
-    if _aware(row.expires_at) <= now:
-        raise invalid_grant("the authorization code has expired")
-    if row.redirect_uri != redirect_uri:
-        raise invalid_grant("redirect_uri does not match the authorization request")
-    if row.code_challenge is not None:
-        expected = create_s256_code_challenge(code_verifier) if code_verifier else ""
-        if not hmac.compare_digest(expected, row.code_challenge):
-            raise invalid_grant("the PKCE code_verifier does not match the code_challenge")
-    user = await session.get(User, row.user_id)
-    if user is None or not user.enabled:
-        raise invalid_grant("the account is disabled")
-    return await issue_tokens(
-        session=session,
-        runtime=runtime,
-        client=client,
-        user=user,
-        session_id=row.session_id,
-        scope=row.scope,
-        nonce=row.nonce,
-    )
-
-
 async def refresh(
     *, session: AsyncSession, runtime: IdentityRuntime, client: ClientConfig, refresh_token: str
 ) -> dict[str, Any]:
@@ -210,11 +135,11 @@ async def refresh(
     if row is None or row.client_id != client.client_id:
         raise invalid_grant("the refresh token is invalid")
     if row.used_at is not None:
-        await _revoke_family(session=session, family_id=row.family_id, now=now)
+        await revoke_family(session=session, family_id=row.family_id, now=now)
         await end_session(session=session, session_id=row.session_id, now=now)
         await session.commit()  # the revocation must outlive the error response
         raise invalid_grant("the refresh token was already used; the session has been ended")
-    if row.revoked_at is not None or _aware(row.expires_at) <= now:
+    if row.revoked_at is not None or as_utc(row.expires_at) <= now:
         raise invalid_grant("the refresh token has expired or was revoked")
     login = await session.get(LoginSession, row.session_id)
     user = await session.get(User, row.user_id)
@@ -277,24 +202,4 @@ async def password_grant(
         user=user,
         session_id=session_id,
         scope=scope,
-    )
-
-
-async def _revoke_family(*, session: AsyncSession, family_id: str, now: datetime) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-
-
-async def end_session(*, session: AsyncSession, session_id: str, now: datetime) -> None:
-    """Log out: the session's refresh tokens stop working and userinfo refuses its tokens."""
-    login = await session.get(LoginSession, session_id)
-    if login is not None and login.ended_at is None:
-        login.ended_at = now
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.session_id == session_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
     )

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import Fernet
 from joserfc.jwk import KeySet, RSAKey
@@ -64,17 +64,15 @@ async def ensure_signing_key(
 ) -> None:
     """Have a fresh active key; rotate a too-old one and drop keys no token can still use."""
     active = await session.scalar(select(SigningKey).where(SigningKey.retired_at.is_(None)))
-    if active is None or _aware(active.created_at) + max_age <= now:
+    if active is None or as_utc(active.created_at) + max_age <= now:
         await rotate_signing_key(session=session, secret=secret, now=now)
     await session.execute(
         delete(SigningKey).where(SigningKey.retired_at < now - token_lifetime - RETIREMENT_GRACE)
     )
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything Codeflix stores is UTC.
-    from datetime import UTC
-
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything the identity service stores is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -110,7 +108,7 @@ class KeyCache:
             if row.retired_at is None:
                 active = key
                 published.append(key)
-            elif _aware(row.retired_at) + self.token_lifetime + RETIREMENT_GRACE > now:
+            elif as_utc(row.retired_at) + self.token_lifetime + RETIREMENT_GRACE > now:
                 published.append(key)
         if active is None:
             raise LookupError("the identity service has no active signing key")

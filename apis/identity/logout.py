@@ -10,11 +10,12 @@ from joserfc.jwk import KeySet
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity.grants import end_session, invalid_grant
+from apis.identity.grants import invalid_grant
 from apis.identity.keys import ALGORITHM
 from apis.identity.models import RefreshToken
 from apis.identity.realm import ClientConfig
 from apis.identity.service import IdentityRuntime
+from apis.identity.sessions import end_session
 from apis.identity.tokens import opaque_token_hash
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from apis.identity import grants, service
+from apis.identity import codes, grants, service, sessions
 from apis.identity.authorize import (
     AUTH_PARAMETERS,
     InvalidClientRequest,
@@ -127,7 +127,7 @@ async def sign_in(request: Request) -> Response:
             )
         except Problem as e:
             return _login_page(request, params, username=username, error=e.detail, status=e.status)
-        code = await grants.create_authorization_code(
+        code = await codes.create_authorization_code(
             session=session,
             runtime=runtime,
             client=auth.client,
@@ -224,7 +224,9 @@ async def browser_logout(request: Request, params: dict[str, str]) -> Response:
             )
             if claims is None:
                 return _error_page(request, "The sign-out link is not valid.")
-            await grants.end_session(session=session, session_id=claims["sid"], now=runtime.clock())
+            await sessions.end_session(
+                session=session, session_id=claims["sid"], now=runtime.clock()
+            )
         redirect = params.get("post_logout_redirect_uri")
         client_id = params.get("client_id") or (claims or {}).get("aud")
         if redirect:

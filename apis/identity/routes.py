@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity import grants, pages, service
+from apis.identity import codes, grants, pages, service
 from apis.identity.config import REALM
 from apis.identity.logout import logout_with_refresh_token, revoke_token
 from apis.identity.schemas import AccountAccepted, AccountCreate, UserInfo
@@ -69,7 +69,6 @@ async def discovery(request: Request) -> dict[str, Any]:
         "end_session_endpoint": f"{issuer}/protocol/openid-connect/logout",
         "revocation_endpoint": f"{issuer}/protocol/openid-connect/revoke",
         "jwks_uri": f"{issuer}/protocol/openid-connect/certs",
-        "registration_endpoint_page": f"{issuer}/protocol/openid-connect/registrations",
         "grant_types_supported": [
             "authorization_code",
             "refresh_token",
@@ -132,7 +131,7 @@ async def _grant(
 ) -> dict[str, Any]:
     scope = form.get("scope") or "openid profile email"
     if grant_type == "authorization_code":
-        return await grants.exchange_code(
+        return await codes.exchange_code(
             session=session,
             runtime=runtime,
             client=client,

@@ -41,10 +41,6 @@ async def clear_failures(*, session: AsyncSession, key: str) -> None:
     await session.execute(delete(LoginFailure).where(LoginFailure.key == key))
 
 
-async def prune_failures(*, session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(LoginFailure).where(LoginFailure.occurred_at <= before))
-
-
 async def is_throttled(
     *,
     session: AsyncSession,

@@ -146,8 +146,14 @@ async def start_identity(
 ) -> AsyncIterator[IdentityHarness]:
     """Build and start the identity app; yields a harness, stops the app afterwards."""
     app = create_app(settings, clock=clock)
-    harness = IdentityHarness(app=app, settings=settings, clock=clock, verifier=None)  # type: ignore[arg-type]
-    harness.verifier = harness.new_verifier()
+    verifier = TokenVerifier(
+        issuer=settings.issuer,
+        http=lambda: httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=ISSUER_BASE
+        ),
+        clock=clock.timestamp,
+    )
+    harness = IdentityHarness(app=app, settings=settings, clock=clock, verifier=verifier)
     async with app.router.lifespan_context(app):
         await harness.reload_keys()
         yield harness

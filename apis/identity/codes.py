@@ -1,0 +1,92 @@
+"""Authorization codes: handed out after the login form, exchanged once at the token endpoint."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apis.identity.grants import invalid_grant, issue_tokens
+from apis.identity.keys import as_utc
+from apis.identity.models import AuthorizationCode, User
+from apis.identity.realm import ClientConfig
+from apis.identity.service import IdentityRuntime, start_session
+from apis.identity.sessions import end_session
+from apis.identity.tokens import new_opaque_token, opaque_token_hash
+
+
+async def create_authorization_code(
+    *,
+    session: AsyncSession,
+    runtime: IdentityRuntime,
+    client: ClientConfig,
+    user: User,
+    redirect_uri: str,
+    scope: str,
+    nonce: str | None,
+    code_challenge: str | None,
+) -> str:
+    """Start a session for ``user`` and hand out a one-time code for the client to exchange."""
+    session_id = await start_session(session=session, runtime=runtime, user=user)
+    code, code_hash = new_opaque_token()
+    session.add(
+        AuthorizationCode(
+            code_hash=code_hash,
+            client_id=client.client_id,
+            user_id=user.id,
+            session_id=session_id,
+            redirect_uri=redirect_uri,
+            scope=scope,
+            nonce=nonce,
+            code_challenge=code_challenge,
+            expires_at=runtime.clock()
+            + timedelta(seconds=runtime.settings.authorization_code_seconds),
+            used_at=None,
+        )
+    )
+    await session.flush()
+    return code
+
+
+async def exchange_code(
+    *,
+    session: AsyncSession,
+    runtime: IdentityRuntime,
+    client: ClientConfig,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str | None,
+) -> dict[str, Any]:
+    now = runtime.clock()
+    row = await session.get(AuthorizationCode, opaque_token_hash(code))
+    if row is None or row.client_id != client.client_id:
+        raise invalid_grant("the authorization code is invalid")
+    if row.used_at is not None:
+        # A replayed code may have been stolen: end the session it started.
+        await end_session(session=session, session_id=row.session_id, now=now)
+        await session.commit()  # the revocation must outlive the error response
+        raise invalid_grant("the authorization code was already used")
+    row.used_at = now
+    if as_utc(row.expires_at) <= now:
+        raise invalid_grant("the authorization code has expired")
+    if row.redirect_uri != redirect_uri:
+        raise invalid_grant("redirect_uri does not match the authorization request")
+    if row.code_challenge is not None:
+        expected = create_s256_code_challenge(code_verifier) if code_verifier else ""
+        if not hmac.compare_digest(expected, row.code_challenge):
+            raise invalid_grant("the PKCE code_verifier does not match the code_challenge")
+    user = await session.get(User, row.user_id)
+    if user is None or not user.enabled:
+        raise invalid_grant("the account is disabled")
+    return await issue_tokens(
+        session=session,
+        runtime=runtime,
+        client=client,
+        user=user,
+        session_id=row.session_id,
+        scope=row.scope,
+        nonce=row.nonce,
+    )

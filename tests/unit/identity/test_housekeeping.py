@@ -1,0 +1,37 @@
+"""At start-up the identity service forgets what can no longer be used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from apis.identity.models import LoginFailure, RefreshToken
+from tests.support.identity import ManualClock, identity_settings, start_identity
+from tests.unit.identity.helpers import register, signed_in_tokens, token_request
+
+
+async def count(harness: object, model: type) -> int:
+    async with harness.app.state.sessions() as session:  # type: ignore[attr-defined]
+        return int(await session.scalar(select(func.count()).select_from(model)))
+
+
+async def test_expired_refresh_tokens_and_old_failures_are_pruned(tmp_path: Path) -> None:
+    settings, clock = identity_settings(tmp_path), ManualClock()
+    async for first in start_identity(settings, clock):
+        await register(first, "ada@example.com")
+        await signed_in_tokens(first, "ada@example.com")
+        await token_request(
+            first,
+            grant_type="password",
+            client_id="codeflix-cli",
+            username="x@example.com",
+            password="nope-nope",
+        )
+        assert await count(first, RefreshToken) == 1
+        # the sign-up (counted per address), and the failure per account and per address
+        assert await count(first, LoginFailure) == 3
+    clock.advance(settings.refresh_token_seconds + 1)
+    async for second in start_identity(settings, clock):
+        assert await count(second, RefreshToken) == 0
+        assert await count(second, LoginFailure) == 0
