@@ -64,3 +64,25 @@ async def bus_topology(amqp_url: str) -> AsyncIterator[Names]:
 
 
 QueueFactory = Callable[[], str]
+
+
+async def wait_for_consumer(amqp_url: str, queue: str, within: float = 60.0) -> None:
+    """Wait until some process consumes ``queue`` (a worker started in a subprocess)."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + within
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        while True:
+            channel = await connection.channel()
+            try:
+                declared = await channel.declare_queue(queue, passive=True)
+                if declared.declaration_result.consumer_count:
+                    return
+            except aio_pika.exceptions.ChannelClosed:
+                pass  # not declared yet
+            with contextlib.suppress(Exception):
+                await channel.close()
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"nobody consumes {queue} yet")
+            await asyncio.sleep(0.1)
