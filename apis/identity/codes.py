@@ -9,6 +9,7 @@ from typing import Any
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apis.identity import metrics
 from apis.identity.grants import invalid_grant, issue_tokens
 from apis.identity.keys import as_utc
 from apis.identity.models import AuthorizationCode, User
@@ -68,6 +69,7 @@ async def exchange_code(
         # A replayed code may have been stolen: end the session it started.
         await end_session(session=session, session_id=row.session_id, now=now)
         await session.commit()  # the revocation must outlive the error response
+        metrics.token_reuse().labels("authorization_code").inc()
         raise invalid_grant("the authorization code was already used")
     row.used_at = now
     if as_utc(row.expires_at) <= now:

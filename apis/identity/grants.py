@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apis.identity import metrics
 from apis.identity.keys import as_utc
 from apis.identity.models import Client, LoginSession, RefreshToken, User
 from apis.identity.realm import ClientConfig, secrets_match
@@ -138,6 +139,7 @@ async def refresh(
         await revoke_family(session=session, family_id=row.family_id, now=now)
         await end_session(session=session, session_id=row.session_id, now=now)
         await session.commit()  # the revocation must outlive the error response
+        metrics.token_reuse().labels("refresh_token").inc()
         raise invalid_grant("the refresh token was already used; the session has been ended")
     if row.revoked_at is not None or as_utc(row.expires_at) <= now:
         raise invalid_grant("the refresh token has expired or was revoked")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity import codes, grants, pages, service
+from apis.identity import codes, grants, metrics, pages, service
 from apis.identity.config import REALM
 from apis.identity.logout import logout_with_refresh_token, revoke_token
 from apis.identity.schemas import AccountAccepted, AccountCreate, UserInfo
@@ -118,6 +118,7 @@ async def token(request: Request) -> JSONResponse:
             session=session, client_id=client_id, client_secret=secret
         )
         body = await _grant(session, runtime, client, grant_type, form, client_address(request))
+    metrics.tokens_issued().labels(grant_type).inc()
     return JSONResponse(body, headers=_NO_STORE)
 
 

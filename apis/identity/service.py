@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity import throttling
+from apis.identity import metrics, throttling
 from apis.identity.config import IdentitySettings
 from apis.identity.keys import KeyCache
 from apis.identity.models import LoginSession, Role, User, UserRole
@@ -167,6 +167,7 @@ async def authenticate(
     if await throttling.is_throttled(
         session=session, limits=limits, now=now, window=runtime.failure_window
     ):
+        metrics.sign_ins().labels("throttled").inc()
         minutes = max(1, runtime.settings.login_failure_window_seconds // 60)
         raise TooManyAttempts(
             f"too many failed sign-ins; try again in {minutes} minutes",
@@ -178,8 +179,10 @@ async def authenticate(
     if user is None or not valid or not user.enabled:
         await throttling.record_failure(session=session, keys=[account, client], now=now)
         await session.commit()  # the failure must count even though the request fails
+        metrics.sign_ins().labels("failure").inc()
         raise InvalidCredentials(INVALID_CREDENTIALS)
     await throttling.clear_failures(session=session, key=account)
+    metrics.sign_ins().labels("success").inc()
     return user
 
 

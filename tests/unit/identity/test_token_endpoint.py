@@ -240,3 +240,23 @@ async def test_revocation_answers_200_and_revokes_refresh_tokens(
         refresh_token=tokens["refresh_token"],
     )
     assert oauth_error(response) == "invalid_grant"
+
+
+async def test_operators_see_sign_ins_tokens_and_reuse_in_the_metrics(
+    identity: IdentityHarness, ada: str
+) -> None:
+    async def metric(line_start: str) -> float:
+        async with identity.client() as client:
+            text = (await client.get("/metrics")).text
+        lines = [line for line in text.splitlines() if line.startswith(line_start)]
+        return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
+
+    reuse = 'codeflix_identity_token_reuse_total{kind="refresh_token"}'
+    refreshes = 'codeflix_identity_tokens_issued_total{grant="refresh_token"}'
+    before = (await metric(reuse), await metric(refreshes))
+    tokens = await signed_in_tokens(identity, ada)
+    form = {"grant_type": "refresh_token", "client_id": "codeflix-web"}
+    await token_request(identity, **form, refresh_token=tokens["refresh_token"])
+    await token_request(identity, **form, refresh_token=tokens["refresh_token"])
+    assert await metric(reuse) == before[0] + 1
+    assert await metric(refreshes) == before[1] + 1
