@@ -1,7 +1,8 @@
 """Playback grants: what a signed media URL allows, and how it is signed and checked.
 
 A grant is a short policy — the key prefix of one video's HLS tree, an expiry, optionally the
-viewer and the tallest rendition they may watch — signed with HMAC-SHA256. It travels as one
+viewer, the tallest rendition they may watch and the rung folders that are therefore out of
+bounds — signed with HMAC-SHA256. It travels as one
 path component of the media URL (``/media/g/<token>/videos/<id>/hls/master.m3u8``), so the
 relative URIs inside the playlists resolve under the same grant in every HLS client, with no
 cookie and no query string to carry along.
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+MAX_DENIED = 32
 
 
 class GrantError(Exception):
@@ -69,9 +71,16 @@ class Grant:
     expires_at: int
     user_id: str | None = None
     max_height: int | None = None
+    # Paths relative to the prefix that stay closed: "v1080/" (a rung's folder) or a file.
+    denied: tuple[str, ...] = ()
 
     def covers(self, key: str) -> bool:
-        return key.startswith(self.prefix) and len(key) > len(self.prefix)
+        if not key.startswith(self.prefix) or len(key) <= len(self.prefix):
+            return False
+        relative = key[len(self.prefix) :]
+        return not any(
+            relative.startswith(d) if d.endswith("/") else relative == d for d in self.denied
+        )
 
     def to_policy(self) -> dict[str, object]:
         policy: dict[str, object] = {"p": self.prefix, "e": self.expires_at}
@@ -79,6 +88,8 @@ class Grant:
             policy["u"] = self.user_id
         if self.max_height is not None:
             policy["h"] = self.max_height
+        if self.denied:
+            policy["x"] = list(self.denied)
         return policy
 
     @classmethod
@@ -86,7 +97,7 @@ class Grant:
         if not isinstance(policy, dict):
             raise InvalidGrant("the grant policy is not an object")
         prefix, expires_at = policy.get("p"), policy.get("e")
-        user_id, max_height = policy.get("u"), policy.get("h")
+        user_id, max_height, denied = policy.get("u"), policy.get("h"), policy.get("x", [])
         if not isinstance(prefix, str) or not prefix.endswith("/") or prefix == "/":
             raise InvalidGrant("the grant policy has no usable prefix")
         if not isinstance(expires_at, int) or isinstance(expires_at, bool):
@@ -97,7 +108,13 @@ class Grant:
             not isinstance(max_height, int) or isinstance(max_height, bool) or max_height <= 0
         ):
             raise InvalidGrant("the grant policy has a malformed height limit")
-        return cls(prefix, expires_at, user_id, max_height)
+        if (
+            not isinstance(denied, list)
+            or len(denied) > MAX_DENIED
+            or not all(isinstance(d, str) and d and ".." not in d for d in denied)
+        ):
+            raise InvalidGrant("the grant policy has malformed closed paths")
+        return cls(prefix, expires_at, user_id, max_height, tuple(denied))
 
 
 def _b64encode(data: bytes) -> str:

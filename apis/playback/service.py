@@ -17,7 +17,7 @@ from apis.playback.grants import Grant, GrantSigner
 from apis.playback.models import MEDIA_READY, PlayableVideo
 from apis.playback.schemas import PlaybackGrantPublic
 from codeflix.observability import domain_counter
-from codeflix.problems import NotFound
+from codeflix.problems import NotFound, Problem
 from codeflix.storage import InvalidKey, clean_key
 
 MEDIA_PATH = "/media/g"
@@ -52,7 +52,7 @@ async def issue_grant(
         entitlement = await entitlements.entitlement(
             session=session, user_id=user_id, video=video, now=now
         )
-    except Exception:
+    except Problem:
         grants_issued.labels(outcome="not_entitled").inc()
         raise
     tree, master = video.hls_prefix, video.master_key
@@ -65,7 +65,8 @@ async def issue_grant(
         # The HLS tree's grant covers what lies inside it; an image kept elsewhere gets a
         # grant of its own folder.
         prefix = tree if key.startswith(tree) else _folder(key)
-        grant = Grant(prefix, expires_at, user_id=user_id, max_height=max_height)
+        denied = taller_rungs(video.renditions, max_height) if prefix == tree else ()
+        grant = Grant(prefix, expires_at, user_id=user_id, max_height=max_height, denied=denied)
         return media_url(base_url, signer.sign(grant), key)
 
     grants_issued.labels(outcome="issued").inc()
@@ -77,6 +78,22 @@ async def issue_grant(
         thumbnails_url=signed_url(video.thumbnails_key),
         max_height=entitlement.max_height,
     )
+
+
+def taller_rungs(renditions: list[dict[str, Any]], max_height: int | None) -> tuple[str, ...]:
+    """The rung folders (or playlists) a height limit closes, by the rule the master playlist
+    is limited with: above the limit, unless every rung is (then the shortest stays)."""
+    heights = [r["height"] for r in renditions if isinstance(r.get("height"), int)]
+    if max_height is None or not heights:
+        return ()
+    limit = max(max_height, min(heights))
+    closed = set()
+    for rung in renditions:
+        playlist = str(rung.get("playlist") or "")
+        height = rung.get("height")
+        if isinstance(height, int) and height > limit and playlist and ".." not in playlist:
+            closed.add(posixpath.dirname(playlist) + "/" if "/" in playlist else playlist)
+    return tuple(sorted(closed))
 
 
 async def record_catalog_video(

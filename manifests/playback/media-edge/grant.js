@@ -3,7 +3,8 @@
  *
  * The same token as apis/playback/grants.py, checked the same way:
  *   /media/g/<key id>.<base64url(policy JSON)>.<base64url(HMAC-SHA256)>/<object key>
- * policy = {"p": key prefix, "e": expiry (unix s), "u": viewer (optional), "h": max height}.
+ * policy = {"p": key prefix, "e": expiry (unix s), "u": viewer, "h": max height, "x": closed
+ * paths under the prefix (the folders of rungs taller than "h")}; all but "p" and "e" optional.
  * Keys come from CODEFLIX_GRANT_SIGNING_KEYS (the JSON the playback service reads); a retired
  * key is honoured only for grants ending within CODEFLIX_GRANT_TTL_SECONDS of its retirement.
  *
@@ -59,7 +60,23 @@ function validPolicy(policy) {
     if (policy.u !== undefined && typeof policy.u !== 'string') {
         return false;
     }
-    return policy.h === undefined || (isInteger(policy.h) && policy.h > 0);
+    if (policy.h !== undefined && !(isInteger(policy.h) && policy.h > 0)) {
+        return false;
+    }
+    var x = policy.x === undefined ? [] : policy.x;
+    if (!Array.isArray(x) || x.length > 32) {
+        return false;
+    }
+    return x.every(function (d) {
+        return typeof d === 'string' && d.length > 0 && d.indexOf('..') === -1;
+    });
+}
+
+/* Whether a key under the prefix lies in a path the grant closes (a taller rung's folder). */
+function closed(relative, denied) {
+    return (denied || []).some(function (d) {
+        return d.charAt(d.length - 1) === '/' ? relative.indexOf(d) === 0 : relative === d;
+    });
 }
 
 /* The verdict on one raw request path at unix time `now`: {status, key, policy}. */
@@ -115,6 +132,9 @@ function check(rawPath, now) {
         return {status: '410'};
     }
     if (key.indexOf(policy.p) !== 0 || key.length <= policy.p.length) {
+        return {status: '403'};
+    }
+    if (closed(key.substring(policy.p.length), policy.x)) {
         return {status: '403'};
     }
     return {status: 'ok', key: key, policy: policy};

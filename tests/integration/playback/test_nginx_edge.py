@@ -184,10 +184,11 @@ async def test_nginx_checks_grants_and_ffmpeg_plays_through_it(
             elsewhere = await client.get(
                 f"{deployed.edge_url}/media/g/{token}/videos/{other}/hls/v360/seg_00000.m4s"
             )
-            past = GrantSigner(
+            current_signer = GrantSigner(
                 [SigningKey("edge-2", GRANT_SIGNING_KEYS[0]["secret"].encode())],
                 active_key_id="edge-2", max_ttl_seconds=3600,
-            ).sign(Grant(f"videos/{video_id}/hls/", int(time.time()) - 5))  # fmt: skip
+            )  # fmt: skip
+            past = current_signer.sign(Grant(f"videos/{video_id}/hls/", int(time.time()) - 5))
             retired = GrantSigner(
                 [SigningKey("edge-1", GRANT_SIGNING_KEYS[1]["secret"].encode())],
                 active_key_id="edge-1", max_ttl_seconds=3600,
@@ -199,6 +200,13 @@ async def test_nginx_checks_grants_and_ffmpeg_plays_through_it(
                 f"{deployed.edge_url}/media/g/{past}/videos/{video_id}/hls/v360/seg_00000.m4s"
             )
             preflight = await client.options(f"{tree}/v360/seg_00001.m4s")
+            small = current_signer.sign(
+                Grant(f"videos/{video_id}/hls/", int(time.time()) + 60, max_height=180,
+                      denied=("v360/",))
+            )  # fmt: skip
+            small_tree = f"{deployed.edge_url}/media/g/{small}/videos/{video_id}/hls"
+            taller_rung = await client.get(f"{small_tree}/v360/seg_00000.m4s")
+            allowed_rung = await client.get(f"{small_tree}/v180/seg_00000.m4s")
         sneaky = f"{tree}/v360/../../../{other}/hls/v360/seg_00000.m4s".removeprefix(
             deployed.edge_url
         )
@@ -221,3 +229,5 @@ async def test_nginx_checks_grants_and_ffmpeg_plays_through_it(
     assert by_retired_key.status_code == 403  # retired long before this grant would end
     assert traversal == 400
     assert preflight.status_code == 204
+    assert taller_rung.status_code == 403  # closed by the grant, refused by nginx itself
+    assert allowed_rung.status_code == 200

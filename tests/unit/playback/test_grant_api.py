@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from apis.playback.models import PlayableVideo
 from tests.unit.playback.conftest import PlaybackHarness
 
 
@@ -80,3 +81,24 @@ async def test_a_height_limit_shows_only_the_allowed_rungs(playback: PlaybackHar
         assert (await playback.client.get(f"{base}/{refused}")).status_code == 403
     full = (await playback.grant(video_id, user="premium")).json()
     assert "v720/index.m3u8" in (await playback.client.get(full["manifest_url"])).text
+
+
+async def test_a_height_limited_grant_carries_the_closed_rungs(playback: PlaybackHarness) -> None:
+    video_id = await playback.add_video()
+    renditions = [
+        {"name": "360p", "height": 360, "playlist": "v360/index.m3u8"},
+        {"name": "720p", "height": 720, "playlist": "v720/index.m3u8"},
+    ]
+    async with playback.app.state.playback.sessions() as session, session.begin():  # type: ignore[attr-defined]
+        video = await session.get(PlayableVideo, video_id)
+        video.renditions = renditions
+    # Without its master playlist the edge cannot read the rungs: the grant still knows them.
+    playback.store.delete(f"videos/{video_id}/hls/master.m3u8")
+    playback.entitlements.max_height["basic"] = 480
+    body = (await playback.grant(video_id, user="basic")).json()
+    token = body["manifest_url"].split("/media/g/")[1].split("/")[0]
+    grant = playback.app.state.playback.signer.verify(token, now=playback.clock.now)  # type: ignore[attr-defined]
+    assert grant.denied == ("v720/",) and grant.max_height == 480
+    base = body["manifest_url"].rsplit("/", 1)[0]
+    assert (await playback.client.get(f"{base}/v720/seg_00000.m4s")).status_code == 403
+    assert (await playback.client.get(f"{base}/v360/seg_00000.m4s")).status_code == 200

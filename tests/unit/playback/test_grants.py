@@ -42,6 +42,17 @@ def test_the_grant_covers_its_tree_and_nothing_else() -> None:
     assert not grant.covers(PREFIX.rstrip("/") + "-other/master.m3u8")
 
 
+def test_closed_paths_stay_closed_under_the_prefix() -> None:
+    grant = Grant(PREFIX, NOW + 60, max_height=720, denied=("v1080/", "iframes.m3u8"))
+    token = signer().sign(grant)
+    assert signer().verify(token, now=NOW).denied == ("v1080/", "iframes.m3u8")
+    assert grant.covers(PREFIX + "v720/seg_00001.m4s")
+    assert grant.covers(PREFIX + "v1080x/seg_00001.m4s")
+    assert not grant.covers(PREFIX + "v1080/seg_00001.m4s")
+    assert not grant.covers(PREFIX + "v1080/index.m3u8")
+    assert not grant.covers(PREFIX + "iframes.m3u8")
+
+
 def test_a_tampered_signature_or_policy_is_invalid() -> None:
     token = signer().sign(Grant(PREFIX, NOW + 60))
     key_id, policy, signature = token.split(".")
@@ -113,6 +124,10 @@ def test_keys_are_checked_when_configured() -> None:
         {"p": PREFIX, "e": NOW + 60, "u": 5},
         {"p": PREFIX, "e": NOW + 60, "h": 0},
         {"p": PREFIX, "e": NOW + 60, "h": "720"},
+        {"p": PREFIX, "e": NOW + 60, "x": "v1080/"},
+        {"p": PREFIX, "e": NOW + 60, "x": [""]},
+        {"p": PREFIX, "e": NOW + 60, "x": ["../"]},
+        {"p": PREFIX, "e": NOW + 60, "x": [f"v{i}/" for i in range(33)]},
     ],
 )
 def test_a_genuine_signature_over_a_nonsense_policy_is_invalid(policy: object) -> None:

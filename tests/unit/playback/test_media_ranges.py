@@ -6,6 +6,7 @@ import pytest
 
 from apis.playback.media import UnsatisfiableRange, content_type, parse_range
 from apis.playback.playlists import limit_master_playlist, variant_uris_above
+from apis.playback.service import taller_rungs
 
 
 @pytest.mark.parametrize(
@@ -85,3 +86,23 @@ def test_a_master_playlist_loses_the_rungs_above_the_limit() -> None:
 def test_a_limit_below_every_rung_keeps_the_smallest() -> None:
     limited = limit_master_playlist(MASTER, 240)
     assert limited.count("#EXT-X-STREAM-INF") == 1 and "v360/index.m3u8" in limited
+
+
+@pytest.mark.parametrize(
+    ("max_height", "closed"),
+    [(None, ()), (2160, ()), (720, ("v1080/",)), (360, ("v1080/", "v720/")),
+     (240, ("v1080/", "v720/"))],
+)  # fmt: skip
+def test_the_rungs_a_height_limit_closes(max_height: int | None, closed: tuple[str, ...]) -> None:
+    renditions = [
+        {"height": 360, "playlist": "v360/index.m3u8"},
+        {"height": 720, "playlist": "v720/index.m3u8"},
+        {"height": 1080, "playlist": "v1080/index.m3u8"},
+        {"height": None, "playlist": "odd/index.m3u8"},
+        {"height": 2160, "playlist": "../escape/index.m3u8"},
+    ]
+    assert taller_rungs(renditions, max_height) == closed
+    assert taller_rungs([], 360) == ()
+    assert taller_rungs([{"height": 720, "playlist": "top.m3u8"}, {"height": 360}], 480) == (
+        "top.m3u8",
+    )
