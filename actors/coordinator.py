@@ -95,26 +95,32 @@ def _encode_missing(
     queue: deque[tuple[str, int]] = deque([("audio", n) for n in missing_audio])
     queue.extend(("chunk", i) for i in missing_chunks)
     in_flight: dict[Any, tuple[str, int]] = {}
+
+    def fill_free_slots() -> None:
+        while queue and len(in_flight) < limit:
+            kind, number = queue.popleft()
+            task = encode_audio_task if kind == "audio" else transcode_chunk_task
+            in_flight[task.remote(plan_ref, number)] = (kind, number)
+
     started = time.monotonic()
     encoded = 0
-    total = len(plan.chunks)
     try:
         while queue or in_flight:
-            while queue and len(in_flight) < limit:
-                kind, number = queue.popleft()
-                task = encode_audio_task if kind == "audio" else transcode_chunk_task
-                in_flight[task.remote(plan_ref, number)] = (kind, number)
+            fill_free_slots()
             ready, _ = ray.wait(list(in_flight), num_returns=1)
+            finished_chunks = 0
             for ref in ready:
                 kind, number = in_flight.pop(ref)
                 result = _get(ref)
                 if kind == "audio":
                     audio[number] = result
-                    continue
-                outcomes[number] = result
-                encoded += 1
-                if on_progress is not None:
-                    on_progress(_progress(len(outcomes), total, encoded, started))
+                else:
+                    outcomes[number] = result
+                    finished_chunks += 1
+            encoded += finished_chunks
+            if finished_chunks and on_progress is not None:
+                fill_free_slots()  # no CPU waits while the callback runs
+                on_progress(_progress(len(outcomes), len(plan.chunks), encoded, started))
     except BaseException:
         for ref in in_flight:
             ray.cancel(ref, force=True)

@@ -119,9 +119,12 @@ def _summary(result: EncodeResult, output_uri: str, options: dict, wall: float) 
         folder = r.playlist.rsplit("/", 1)[0]
         size = sum(store.size(k) for k in store.list(folder) if k.endswith(".ts"))
         table.add_row(
-            r.name, f"{r.width}x{r.height}", f"{size:,}",
-            f"{r.average_bandwidth / 1000:.0f}", f"{r.bandwidth / 1000:.0f}",
-        )  # fmt: skip
+            r.name,
+            f"{r.width}x{r.height}",
+            f"{size:,}",
+            f"{r.average_bandwidth / 1000:.0f}",
+            f"{r.bandwidth / 1000:.0f}",
+        )
     for a in result.audio:
         folder = a.playlist.rsplit("/", 1)[0]
         size = sum(store.size(k) for k in store.list(folder) if k.endswith(".ts"))

@@ -20,7 +20,9 @@ from av.video.stream import VideoStream
 from pipeline.errors import ChunkFailed
 from pipeline.probe import SourceInfo
 
-SEEK_MARGIN_SECONDS = 0.5  # land before the wanted frame even when timestamps jitter
+# Seek a quarter of an output frame past the chunk's start: a keyframe exactly on the boundary
+# (the usual case: masters with regular GOPs) is found instead of the one a GOP earlier.
+SEEK_AHEAD_FRAMES = Fraction(1, 4)
 
 _ROTATION_FILTERS = {
     90: [("transpose", "cclock")],
@@ -48,7 +50,7 @@ def output_frames(
     tb = stream.time_base or Fraction(1, 90000)
     start_seconds = float(start_frame / frame_rate)
     if start_frame > 0:
-        target = source.start_time + max(0.0, start_seconds - SEEK_MARGIN_SECONDS)
+        target = source.start_time + start_seconds + float(SEEK_AHEAD_FRAMES / frame_rate)
         container.seek(math.floor(target / tb), stream=stream, backward=True)
     graph = _filter_graph(stream, deinterlace, rotation)
     next_index = start_frame

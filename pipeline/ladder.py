@@ -17,8 +17,15 @@ STANDARD_HEIGHTS = (2160, 1440, 1080, 720, 480, 360, 240)
 DEFAULT_HEIGHTS = (1080, 720, 480, 360, 240)
 LARGE_SOURCE_HEIGHTS = (2160, 1440)  # offered only when the master is at least that big
 BITS_PER_PIXEL = 0.08
-BITRATE_CAPS = {2160: 16_000_000, 1440: 9_000_000, 1080: 5_000_000, 720: 3_000_000,
-                480: 1_400_000, 360: 800_000, 240: 400_000}  # fmt: skip
+BITRATE_CAPS = {
+    2160: 16_000_000,
+    1440: 9_000_000,
+    1080: 5_000_000,
+    720: 3_000_000,
+    480: 1_400_000,
+    360: 800_000,
+    240: 400_000,
+}
 SMALLEST_BITRATE = 200_000
 MAX_FRAME_RATE = 60
 GOP_SECONDS = 2
@@ -77,9 +84,16 @@ def _even(value: float) -> int:
 
 def _level(width: int, height: int, rate: Fraction) -> str:
     macroblocks_per_second = ((width + 15) // 16) * ((height + 15) // 16) * float(rate)
-    for level, limit in (("3.0", 40_500), ("3.1", 108_000), ("3.2", 216_000),
-                         ("4.0", 245_760), ("4.2", 522_240), ("5.0", 589_824),
-                         ("5.1", 983_040), ("5.2", 2_073_600)):  # fmt: skip
+    for level, limit in (
+        ("3.0", 40_500),
+        ("3.1", 108_000),
+        ("3.2", 216_000),
+        ("4.0", 245_760),
+        ("4.2", 522_240),
+        ("5.0", 589_824),
+        ("5.1", 983_040),
+        ("5.2", 2_073_600),
+    ):
         if macroblocks_per_second <= limit:
             return level
     return "6.0"

@@ -66,9 +66,11 @@ def package(
         store.write_bytes(key, media_playlist(segments).encode())
         language = plan.source.audio[number].language
         audio_entries.append(AudioEntry(key, outcome.name, language, number == 0))
-        audio_infos.append(AudioRenditionInfo(
-            name=outcome.name, language=language, default=number == 0, playlist=key
-        ))  # fmt: skip
+        audio_infos.append(
+            AudioRenditionInfo(
+                name=outcome.name, language=language, default=number == 0, playlist=key
+            )
+        )
         audio_rates.append(measure(segments))
     with_audio = audio_rates[0] if audio_rates else Bandwidth(0, 0)
 
@@ -81,15 +83,28 @@ def package(
         total = Bandwidth(video.peak + with_audio.peak, video.average + with_audio.average)
         codecs = next((o.codecs[rung.name] for o in outcomes if rung.name in o.codecs), None)
         codecs = ",".join(c for c in (codecs or rung.codecs, AUDIO_CODECS if audio else "") if c)
-        variants.append(VariantEntry(
-            key, rung.width, rung.height, total, codecs,
-            plan.ladder.frame_rate,
-        ))  # fmt: skip
-        renditions.append(RenditionInfo(
-            name=rung.name, width=rung.width, height=rung.height, bandwidth=total.peak,
-            average_bandwidth=total.average, codecs=variants[-1].codecs,
-            frame_rate=round(float(plan.ladder.frame_rate), 3), playlist=key,
-        ))  # fmt: skip
+        variants.append(
+            VariantEntry(
+                key,
+                rung.width,
+                rung.height,
+                total,
+                codecs,
+                plan.ladder.frame_rate,
+            )
+        )
+        renditions.append(
+            RenditionInfo(
+                name=rung.name,
+                width=rung.width,
+                height=rung.height,
+                bandwidth=total.peak,
+                average_bandwidth=total.average,
+                codecs=variants[-1].codecs,
+                frame_rate=round(float(plan.ladder.frame_rate), 3),
+                playlist=key,
+            )
+        )
 
     strips = [(plan.chunk_tiles_key(plan.chunks[o.chunk]), o.tiles) for o in outcomes]
     thumbnails = write_sprites(store, plan.thumbnails, strips, plan.ladder.frame_rate, duration)
