@@ -57,7 +57,11 @@ def list_(
     if not letters:
         console.print(f"no dead letters in {queue}.dlq")
         return
-    table = Table("message id", "event type", "attempts", "reason", title=f"{queue}.dlq")
+    table = Table(title=f"{queue}.dlq")
+    table.add_column("message id", overflow="fold", min_width=36)  # whole: `show` needs it
+    table.add_column("event type")
+    table.add_column("attempts")
+    table.add_column("reason", overflow="fold")
     for letter in letters:
         table.add_row(
             letter.message_id or "-",
@@ -72,9 +76,13 @@ def list_(
 def show(
     queue: QueueArg,
     message_id: Annotated[str | None, typer.Argument(help="Only this message.")] = None,
-    limit: Annotated[int, typer.Option(help="Look at most this many.", min=1)] = 50,
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Look at most this many (default: 20, or 10000 to find an id).", min=1),
+    ] = None,
 ) -> None:
     """Print dead letters of QUEUE in full: headers and body."""
+    limit = limit or (10_000 if message_id else 20)
     letters = _with_bus(lambda bus: bus.dead_letters(queue, limit=limit))
     if message_id is not None:
         letters = [letter for letter in letters if letter.message_id == message_id]
