@@ -131,6 +131,10 @@ from apis.catalog.commands import catalog_app, upload  # noqa: E402 - imports wa
 app.add_typer(catalog_app)
 app.command()(upload)
 
+from apis.playback.commands import playback_app  # noqa: E402
+
+app.add_typer(playback_app)
+
 
 def main() -> None:
     app()
