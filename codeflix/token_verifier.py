@@ -149,7 +149,7 @@ class TokenVerifier:
                 response = await client.get(self.jwks_url)
                 response.raise_for_status()
                 keyset = KeySet.import_key_set(response.json())
-        except (httpx.HTTPError, ValueError, JoseError) as e:
+        except (httpx.HTTPError, ValueError, TypeError, KeyError, JoseError) as e:
             raise IdentityUnavailable(f"cannot fetch the identity provider's keys: {e}") from e
         self._keys = {
             key.kid: key
