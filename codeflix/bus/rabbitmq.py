@@ -1,16 +1,8 @@
-"""The Bus on RabbitMQ (aio-pika).
+"""The Bus on RabbitMQ (aio-pika), with publisher confirms and automatic reconnection.
 
-Topology, declared by code at start-up and again after every reconnect:
-
-- a durable topic exchange (``codeflix.events``) that events are published to, routing key =
-  event type, with publisher confirms;
-- per consumer, a durable quorum queue ``<queue>`` bound by the event types it wants;
-- a direct dead-letter exchange (``codeflix.dlx``) into ``<queue>.dlq`` (quorum, durable);
-- per retry delay, a queue ``<queue>.retry.<ms>`` whose messages expire after that delay back
-  into ``<queue>`` through the default exchange: delayed retries without broker plugins.
-
-The consumer acks a message only after its fate is settled (handled, re-published for a retry
-or dead-lettered with confirms), so a crash at any point redelivers it.
+The topology is in :mod:`codeflix.bus.rabbitmq_topology`. The consumer acks a message only
+after its fate is settled (handled, re-published for a retry or dead-lettered with confirms),
+so a crash at any point redelivers it.
 """
 
 from __future__ import annotations
@@ -43,26 +35,18 @@ from codeflix.bus.port import (
     ROUTING_KEY_HEADER,
     BusError,
     BusUnavailable,
-    DeadLetter,
     Handler,
     Subscription,
 )
-from codeflix.bus.rabbitmq_dead_letters import DeadLetterOps
+from codeflix.bus.rabbitmq_dead_letters import DeadLetterOps, copy_message
+from codeflix.bus.rabbitmq_topology import (
+    declare_consumer_queues,
+    declare_exchanges,
+    retry_queue_name,
+)
 from codeflix.events import Envelope
 
 log = logging.getLogger("codeflix.bus")
-
-# A message redelivered this many times without being settled (its consumer keeps dying on
-# it) is dead-lettered by the broker itself rather than crash consumers forever.
-DELIVERY_LIMIT = 10
-
-
-def quorum(**arguments: Any) -> dict[str, Any]:
-    return {"x-queue-type": "quorum", **arguments}
-
-
-def retry_queue_name(queue: str, delay: float) -> str:
-    return f"{queue}.retry.{round(delay * 1000)}"
 
 
 class RabbitMQBus(DeadLetterOps):
@@ -100,7 +84,9 @@ class RabbitMQBus(DeadLetterOps):
                 return
             self._connection = await self._connect()
             channel = await self._connection.channel(publisher_confirms=True)
-            self._exchange = await self._declare_exchanges(channel)
+            self._exchange = await declare_exchanges(
+                channel, self.exchange_name, self.dead_letter_exchange_name
+            )
             for subscription in self._subscriptions:
                 await self._consume(subscription)
 
@@ -118,14 +104,6 @@ class RabbitMQBus(DeadLetterOps):
                 if asyncio.get_running_loop().time() > deadline:
                     raise BusUnavailable(f"cannot reach RabbitMQ: {e}") from e
                 await asyncio.sleep(self._reconnect_interval)
-
-    async def _declare_exchanges(self, channel: AbstractChannel) -> AbstractExchange:
-        await channel.declare_exchange(
-            self.dead_letter_exchange_name, aio_pika.ExchangeType.DIRECT, durable=True
-        )
-        return await channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
-        )
 
     async def close(self) -> None:
         if self._connection is None:
@@ -213,44 +191,14 @@ class RabbitMQBus(DeadLetterOps):
         if self._connection is not None:
             await self._consume(subscription)
 
-    async def declare_queue(self, subscription: Subscription, channel: AbstractChannel) -> Any:
-        """Declare a consumer's queue, its dead-letter queue and its retry queues."""
-        exchange = await self._declare_exchanges(channel)
-        name = subscription.queue
-        dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments=quorum())
-        await dlq.bind(self.dead_letter_exchange_name, routing_key=name)
-        queue = await channel.declare_queue(
-            name,
-            durable=True,
-            arguments=quorum(
-                **{
-                    "x-dead-letter-exchange": self.dead_letter_exchange_name,
-                    "x-dead-letter-routing-key": name,
-                    "x-delivery-limit": DELIVERY_LIMIT,
-                }
-            ),
-        )
-        for key in subscription.routing_keys:
-            await queue.bind(exchange, routing_key=key)
-        for delay in sorted(set(subscription.retry_delays)):
-            await channel.declare_queue(
-                retry_queue_name(name, delay),
-                durable=True,
-                arguments=quorum(
-                    **{
-                        "x-message-ttl": round(delay * 1000),
-                        "x-dead-letter-exchange": "",
-                        "x-dead-letter-routing-key": name,
-                    }
-                ),
-            )
-        return queue
-
     async def _consume(self, subscription: Subscription) -> None:
         assert self._connection is not None
         channel = await self._connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=subscription.prefetch)
-        queue = await self.declare_queue(subscription, channel)
+        await declare_exchanges(channel, self.exchange_name, self.dead_letter_exchange_name)
+        queue = await declare_consumer_queues(
+            channel, subscription, self.exchange_name, self.dead_letter_exchange_name
+        )
 
         async def on_message(message: AbstractIncomingMessage) -> None:
             task = asyncio.current_task()
@@ -278,7 +226,7 @@ class RabbitMQBus(DeadLetterOps):
             if outcome.action == "retry":
                 headers[ATTEMPT_HEADER] = attempt + 1
                 await channel.default_exchange.publish(
-                    self._copy(message, headers),
+                    copy_message(message, headers),
                     routing_key=retry_queue_name(subscription.queue, outcome.delay),
                 )
             elif outcome.action == "dead_letter":
@@ -291,7 +239,7 @@ class RabbitMQBus(DeadLetterOps):
                     }
                 )
                 dlx = await channel.get_exchange(self.dead_letter_exchange_name, ensure=False)
-                await dlx.publish(self._copy(message, headers), routing_key=subscription.queue)
+                await dlx.publish(copy_message(message, headers), routing_key=subscription.queue)
             await message.ack()
         except Exception:
             # The broker went away mid-settlement: the message comes back after reconnecting.
@@ -299,39 +247,8 @@ class RabbitMQBus(DeadLetterOps):
             with contextlib.suppress(Exception):
                 await message.nack(requeue=True)
 
-    @staticmethod
-    def _copy(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
-        headers.pop("x-delivery-count", None)
-        return aio_pika.Message(
-            message.body,
-            headers=headers,
-            content_type=message.content_type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message.message_id,
-            correlation_id=message.correlation_id,
-            type=message.type,
-        )
-
     # -- dead letters: see DeadLetterOps -----------------------------------------------------
     def _require_connection(self) -> AbstractRobustConnection:
         if self._connection is None:
             raise BusError("the bus is not started")
         return self._connection
-
-    @staticmethod
-    def _dead_letter(message: AbstractIncomingMessage) -> DeadLetter:
-        headers: dict[str, Any] = dict(message.headers or {})
-        reason = headers.get(REASON_HEADER)
-        if reason is None and headers.get("x-death"):
-            # Dead-lettered by the broker itself (e.g. the delivery limit), not by a consumer.
-            death = headers["x-death"][0]
-            reason = f"broker: {death.get('reason')}"
-        attempts = headers.get(ATTEMPT_HEADER)
-        return DeadLetter(
-            message_id=message.message_id,
-            routing_key=str(headers.get(ROUTING_KEY_HEADER) or "") or None,
-            reason=str(reason) if reason is not None else None,
-            attempts=int(str(attempts)) if attempts is not None else None,
-            body=message.body,
-            headers=headers,
-        )

@@ -12,7 +12,28 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
-from codeflix.bus.port import ATTEMPT_HEADER, QUEUE_HEADER, REASON_HEADER, BusError, DeadLetter
+from codeflix.bus.port import (
+    ATTEMPT_HEADER,
+    QUEUE_HEADER,
+    REASON_HEADER,
+    ROUTING_KEY_HEADER,
+    BusError,
+    DeadLetter,
+)
+
+
+def copy_message(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
+    """A persistent copy of a delivered message with new headers, to publish elsewhere."""
+    headers.pop("x-delivery-count", None)
+    return aio_pika.Message(
+        message.body,
+        headers=headers,
+        content_type=message.content_type,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        message_id=message.message_id,
+        correlation_id=message.correlation_id,
+        type=message.type,
+    )
 
 
 class DeadLetterOps:
@@ -23,7 +44,21 @@ class DeadLetterOps:
 
     @staticmethod
     def _dead_letter(message: AbstractIncomingMessage) -> DeadLetter:
-        raise NotImplementedError
+        headers: dict[str, Any] = dict(message.headers or {})
+        reason = headers.get(REASON_HEADER)
+        if reason is None and headers.get("x-death"):
+            # Dead-lettered by the broker itself (e.g. the delivery limit), not by a consumer.
+            death = headers["x-death"][0]
+            reason = f"broker: {death.get('reason')}"
+        attempts = headers.get(ATTEMPT_HEADER)
+        return DeadLetter(
+            message_id=message.message_id,
+            routing_key=str(headers.get(ROUTING_KEY_HEADER) or "") or None,
+            reason=str(reason) if reason is not None else None,
+            attempts=int(str(attempts)) if attempts is not None else None,
+            body=message.body,
+            headers=headers,
+        )
 
     async def _open_dlq(self, queue: str) -> tuple[AbstractChannel, AbstractQueue]:
         channel = await self._require_connection().channel(publisher_confirms=True)
@@ -68,15 +103,7 @@ class DeadLetterOps:
                     and k != "x-delivery-count"
                 }
                 await channel.default_exchange.publish(
-                    aio_pika.Message(
-                        message.body,
-                        headers=headers,
-                        content_type=message.content_type,
-                        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                        message_id=message.message_id,
-                        correlation_id=message.correlation_id,
-                        type=message.type,
-                    ),
+                    copy_message(message, headers),
                     routing_key=queue,
                 )
                 await message.ack()
