@@ -96,7 +96,8 @@ async def issue_tokens(
     }
     if session_id is None:
         return body
-    if "openid" in scope.split():
+    login = await session.get(LoginSession, session_id)
+    if "openid" in scope.split() and login is not None:
         id_claims = id_token_claims(
             identity=identity,
             issuer=settings.issuer,
@@ -105,6 +106,8 @@ async def issue_tokens(
             nonce=nonce,
             now=now,
             lifetime_seconds=settings.access_token_seconds,
+            auth_time=as_utc(login.created_at),
+            access_token=body["access_token"],
         )
         body["id_token"] = sign(id_claims, ring.active)
     refresh, refresh_hash = new_opaque_token()

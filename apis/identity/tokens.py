@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from authlib.oidc.core.util import create_half_hash
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
@@ -81,12 +82,16 @@ def id_token_claims(
     nonce: str | None,
     now: datetime,
     lifetime_seconds: int,
+    auth_time: datetime,
+    access_token: str,
 ) -> dict[str, Any]:
     issued_at = int(now.timestamp())
     claims: dict[str, Any] = {
         "exp": issued_at + lifetime_seconds,
         "iat": issued_at,
-        "auth_time": issued_at,
+        "auth_time": int(auth_time.timestamp()),
+        # Binds the ID token to the access token issued with it (OIDC Core 3.1.3.6).
+        "at_hash": create_half_hash(access_token, ALGORITHM).decode(),
         "jti": str(uuid.uuid4()),
         "iss": issuer,
         "aud": client_id,

@@ -10,6 +10,9 @@ import httpx2
 import pytest
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+from authlib.oidc.core import CodeIDToken
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
 from tests.support.identity import ISSUER_BASE, SERVICES_SECRET, IdentityHarness
 from tests.unit.identity.conftest import claims_of
@@ -57,11 +60,15 @@ async def register(identity: IdentityHarness, email: str) -> None:
 
 
 async def sign_in_through_the_browser(
-    identity: IdentityHarness, client: AsyncOAuth2Client, email: str, code_verifier: str
+    identity: IdentityHarness,
+    client: AsyncOAuth2Client,
+    email: str,
+    code_verifier: str,
+    nonce: str = "n-0S6_WzA2Mj",
 ) -> str:
     """Open the authorization URL, post the login form, return the callback URL."""
     url, state = client.create_authorization_url(
-        f"{OIDC}/auth", code_verifier=code_verifier, nonce=generate_token(20)
+        f"{OIDC}/auth", code_verifier=code_verifier, nonce=nonce
     )
     async with identity.client() as browser:
         login_page = await browser.get(url)
@@ -77,6 +84,22 @@ async def sign_in_through_the_browser(
     return callback
 
 
+async def check_id_token(
+    client: AsyncOAuth2Client, identity: IdentityHarness, token: dict[str, str], nonce: str
+) -> None:
+    """Validate the ID token as an OIDC relying party does, with authlib's rules."""
+    jwks = (await client.get(f"{OIDC}/certs")).json()
+    decoded = jwt.decode(token["id_token"], KeySet.import_key_set(jwks), algorithms=["RS256"])
+    id_token = CodeIDToken(
+        decoded.claims,
+        decoded.header,
+        options={"iss": {"value": identity.issuer}, "aud": {"value": "codeflix-web"}},
+        params={"nonce": nonce, "client_id": "codeflix-web", "access_token": token["access_token"]},
+    )
+    id_token.validate(now=int(identity.clock.timestamp()))
+    assert id_token["at_hash"] and id_token["nonce"] == nonce
+
+
 async def test_the_browser_flow_with_pkce_refresh_and_logout(identity: IdentityHarness) -> None:
     await register(identity, "ada@example.com")
     code_verifier = generate_token(48)
@@ -88,12 +111,14 @@ async def test_the_browser_flow_with_pkce_refresh_and_logout(identity: IdentityH
         code_challenge_method="S256",
         token_endpoint_auth_method="none",
     ) as client:
+        nonce = generate_token(20)
         callback = await sign_in_through_the_browser(
-            identity, client, "ada@example.com", code_verifier
+            identity, client, "ada@example.com", code_verifier, nonce
         )
         token = await client.fetch_token(
             f"{OIDC}/token", authorization_response=callback, code_verifier=code_verifier
         )
+        await check_id_token(client, identity, token, nonce)
         claims = claims_of(token["access_token"])
         assert claims["iss"] == identity.issuer
         assert claims["aud"] == "codeflix" and claims["azp"] == "codeflix-web"
