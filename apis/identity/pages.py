@@ -49,7 +49,14 @@ def _render(
     context = {"title": "Sign in", **context}
     context["hidden"] = {**context.get("hidden", {}), "csrf": token}
     response = templates.TemplateResponse(request, template, context, status_code=status)
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", path=f"/realms/{REALM}")
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path=f"/realms/{REALM}",
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     return response
