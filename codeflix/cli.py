@@ -6,6 +6,7 @@ Subcommands live next to what they drive and register themselves here.
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -67,6 +68,9 @@ def up(
     from codeflix.observability import configure_logging
     from codeflix.platform import Platform
 
+    # Tokens name their issuer after the public URL: unless it is set, it is where we listen.
+    public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    os.environ.setdefault("CODEFLIX_PUBLIC_URL", f"http://{public_host}:{port}")
     settings = get_settings(host=host, port=port, data_dir=data_dir)
     configure_logging(settings.log_level, json_lines=settings.log_json)
     try:
