@@ -178,6 +178,9 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self._max_backoff)
             if sent >= self._batch_size:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that arrives as the wake-up does, and stop() would then wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+                async with asyncio.timeout(backoff):
+                    await self._wake.wait()
             self._wake.clear()
