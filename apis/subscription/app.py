@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import Session
 
 from apis.subscription import plans
 from apis.subscription.admin_routes import router as admin_router
@@ -23,7 +25,7 @@ from apis.subscription.routes import router
 from apis.subscription.sandbox import SandboxPaymentGateway
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import Bus, service_bus
-from codeflix.db import create_engine, session_factory
+from codeflix.db import create_engine
 from codeflix.outbox import OutboxRelay, add_outbox_table
 from codeflix.platform import Platform
 from codeflix.web import service_app
@@ -52,7 +54,11 @@ def create_app(
     and seeds the default plans; tests inject the verifier, payment gateway, clock and bus."""
     settings = settings or get_settings()
     engine = create_engine(settings.db_url)
-    sessions = session_factory(engine)
+    # Each commit may carry events: wake the outbox relay instead of waiting for its next poll.
+    session_class = type("SubscriptionSession", (Session,), {})
+    sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+    relays: list[OutboxRelay] = []
+    event.listen(session_class, "after_commit", lambda _session: [r.wake() for r in relays])
     clock = clock or SystemClock()
     rules = BillingRules.from_settings(settings)
     sandbox: SandboxPaymentGateway | None = None
@@ -86,7 +92,8 @@ def create_app(
                 if bus is not None
                 else await stack.enter_async_context(service_bus(settings, platform))
             )
-            await stack.enter_async_context(OutboxRelay(engine, events))
+            relays.append(await stack.enter_async_context(OutboxRelay(engine, events)))
+            stack.callback(relays.clear)
             if settings.scheduler_enabled:
                 scheduler.start()
                 stack.push_async_callback(scheduler.stop)
