@@ -76,6 +76,7 @@ def _validate_new_account(email: str, password: str, name: str) -> None:
 async def _add_user(
     session: AsyncSession,
     runtime: IdentityRuntime,
+    *,
     email: str,
     password_hash: str,
     name: str,
@@ -124,7 +125,9 @@ async def register_account(
     password_hash = runtime.passwords.hash(password)
     if await session.scalar(select(User.id).where(User.email == email)) is None:
         roles = default_roles(runtime.realm)
-        await _add_user(session, runtime, email, password_hash, name, roles)
+        await _add_user(
+            session, runtime, email=email, password_hash=password_hash, name=name, roles=roles
+        )
     return email
 
 
@@ -149,7 +152,12 @@ async def create_user(
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"an account with the email address {email} already exists")
     return await _add_user(
-        session, runtime, email, password, name, [*default_roles(runtime.realm), *roles]
+        session,
+        runtime,
+        email=email,
+        password_hash=runtime.passwords.hash(password),
+        name=name,
+        roles=[*default_roles(runtime.realm), *roles],
     )
 
 

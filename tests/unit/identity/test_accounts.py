@@ -110,3 +110,36 @@ async def test_sign_ups_are_throttled_per_address(identity: IdentityHarness) -> 
         for n in range(limit + 1)
     ]
     assert statuses == [201] * limit + [429]
+
+
+async def test_passwords_are_stored_only_as_argon2id_hashes(identity: IdentityHarness) -> None:
+    from sqlalchemy import select
+
+    from apis.identity.models import User
+    from apis.identity.service import authenticate, create_user
+
+    await sign_up(identity, {"email": "ada@example.com", "password": PASSWORD})
+    async with identity.app.state.sessions.begin() as session:
+        await create_user(
+            session=session,
+            runtime=identity.app.state.runtime,
+            email="root@example.com",
+            password="Sturdy kettle 42!",
+            name="",
+            roles=["admin"],
+        )
+    async with identity.app.state.sessions.begin() as session:
+        hashes = (
+            await session.scalars(select(User.password_hash).where(User.email.is_not(None)))
+        ).all()
+        root = await authenticate(
+            session=session,
+            runtime=identity.app.state.runtime,
+            email="root@example.com",
+            password="Sturdy kettle 42!",
+            address="test",
+        )
+    assert len(hashes) == 2
+    assert all(h and h.startswith("$argon2id$") for h in hashes)
+    assert not any(PASSWORD in h or "kettle" in h for h in hashes if h)
+    assert root.email == "root@example.com"

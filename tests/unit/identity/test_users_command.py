@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,10 +25,13 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     return lambda *args, **kw: runner.invoke(app, ["users", "create", *args], **kw)
 
 
-def test_creates_the_first_admin(run: Run) -> None:
+def test_creates_the_first_admin(run: Run, tmp_path: Path) -> None:
     result = run("--email", "Root@Example.com", "--password", STRONG, "--role", "admin")
     assert result.exit_code == 0, result.output
     assert "Created root@example.com with the roles admin, user." in result.output
+    with sqlite3.connect(tmp_path / "identity.db") as db:
+        [(stored,)] = db.execute("SELECT password_hash FROM users WHERE email = 'root@example.com'")
+    assert stored.startswith("$argon2id$") and STRONG not in stored
 
 
 def test_asks_for_the_password_twice_when_not_given(run: Run) -> None:
