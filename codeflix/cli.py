@@ -58,6 +58,12 @@ def up(
         Path,
         typer.Option(help="Where the SQLite files and media live.", envvar="CODEFLIX_DATA_DIR"),
     ] = Path("var"),
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="Upload and encode the demo title on first start.", envvar="CODEFLIX_DEMO_TITLE"
+        ),
+    ] = True,
 ) -> None:
     """Run the whole platform in one process on one port (the embedded mode)."""
     import uvicorn
@@ -82,6 +88,10 @@ def up(
     install_embedded_encoder(platform)
     gateway = create_app(settings, platform=platform)
     base = f"http://{host}:{port}"
+    if demo and "catalog" in gateway.state.services:
+        from apis.catalog.demo import install_demo_title
+
+        install_demo_title(platform, base_url=base, report=console.print)
     console.print(
         f"[bold green]Codeflix is starting[/bold green] on {base}  (data in {data_dir.resolve()})"
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import event, text
@@ -14,15 +17,35 @@ from apis.catalog import browse_routes, routes, video_routes
 from apis.catalog.config import CatalogSettings, get_settings
 from apis.catalog.consumers import subscribe_all
 from apis.catalog.database import migrate
+from apis.catalog.demo import DEMO_OPTIONS, run_demo_title
+from apis.catalog.encoding import reannounce_unfinished
 from apis.catalog.upload_storage import upload_target
 from apis.catalog.uploads import Uploads
 from codeflix.auth import Verifier, install_auth, verifier_for
-from codeflix.bus import service_bus
+from codeflix.bus import InMemoryBus, service_bus
 from codeflix.db import create_engine
 from codeflix.outbox import OutboxRelay
 from codeflix.platform import Platform
 from codeflix.storage import open_store
 from codeflix.web import service_app
+
+
+@asynccontextmanager
+async def demo_title(platform: Platform | None, sessions: Any) -> AsyncIterator[None]:
+    """Prepare the demo title in the background when ``codeflix up`` asked for it."""
+    options = platform.extras.get(DEMO_OPTIONS) if platform is not None else None
+    if platform is None or options is None:
+        yield
+        return
+    task = asyncio.create_task(
+        run_demo_title(platform=platform, sessions=sessions, options=options), name="demo-title"
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(
@@ -45,7 +68,10 @@ def create_app(
             await migrate(engine)
         async with service_bus(settings, platform) as bus:
             await subscribe_all(bus, sessions)
-            async with OutboxRelay(engine, bus) as relay:
+            if isinstance(bus, InMemoryBus):
+                async with sessions() as session:
+                    await reannounce_unfinished(session=session)
+            async with OutboxRelay(engine, bus) as relay, demo_title(platform, sessions):
 
                 def wake_relay(_session: object) -> None:
                     relay.wake()  # send events as soon as their transaction commits

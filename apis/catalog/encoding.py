@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.catalog.models import Video, utcnow
+from apis.catalog.models import MediaSlot, Video, utcnow
 from apis.catalog.publishing import publish
 from apis.catalog.videos import video_public
 from codeflix.events import (
@@ -69,3 +70,24 @@ async def apply_encoding_event(*, session: AsyncSession, envelope: Envelope) -> 
         await session.flush()
         await publish(session, "video.updated", video_public(video), subject=str(video.id))
     return True
+
+
+async def reannounce_unfinished(*, session: AsyncSession) -> int:
+    """Announce again every master still waiting for the encoder; returns how many.
+
+    The in-process bus of the embedded platform forgets undelivered events when it stops, so
+    on start the masters caught mid-encoding are announced again (the encoder resumes a job
+    from the chunks already in storage).
+    """
+    slots = (
+        await session.scalars(
+            select(MediaSlot).where(
+                MediaSlot.status == "processing", MediaSlot.raw_location.is_not(None)
+            )
+        )
+    ).all()
+    for slot in slots:
+        data = {"video_id": str(slot.video_id), "kind": slot.kind, "source_key": slot.raw_location}
+        await publish(session, "video.uploaded", data, subject=str(slot.video_id))
+    await session.commit()
+    return len(slots)
