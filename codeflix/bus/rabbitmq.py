@@ -218,8 +218,8 @@ class RabbitMQBus(DeadLetterOps):
     ) -> None:
         headers = dict(message.headers or {})
         # Our own header counts retries; the broker's counts redeliveries after a crash.
-        attempt = int(str(headers.get(ATTEMPT_HEADER, 1))) + int(
-            str(headers.get("x-delivery-count", 0))
+        attempt = _count(headers.get(ATTEMPT_HEADER), 1) + _count(
+            headers.get("x-delivery-count"), 0
         )
         outcome = await handle_delivery(subscription, message.body, attempt)
         try:
@@ -252,3 +252,11 @@ class RabbitMQBus(DeadLetterOps):
         if self._connection is None:
             raise BusError("the bus is not started")
         return self._connection
+
+
+def _count(value: object, default: int) -> int:
+    """A header holding a count; anything else (a publisher's mistake) counts as the default."""
+    try:
+        return max(int(str(value)), 0) if value is not None else default
+    except ValueError:
+        return default

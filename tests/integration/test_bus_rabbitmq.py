@@ -77,3 +77,17 @@ async def test_publishing_on_a_bus_that_is_not_started_is_an_error(
 
     with pytest.raises(BusError):
         await names.bus(amqp_url).publish(uploaded())
+
+
+@pytest.mark.parametrize("attempt", ["banana", "-5", "1e9", ""])
+async def test_a_nonsense_attempt_header_does_not_wedge_the_consumer(
+    bus: RabbitMQBus, names: Names, attempt: str
+) -> None:
+    from codeflix.bus.port import ATTEMPT_HEADER
+
+    queue, handler = names.queue(), Recorder()
+    await bus.subscribe(queue, ["video.uploaded"], handler, retry_delays=[0.05])
+    event = uploaded()
+    await bus.publish_raw(event.to_json(), "video.uploaded", headers={ATTEMPT_HEADER: attempt})
+    await eventually(lambda: handler.seen)
+    assert handler.seen == [event]
