@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -77,7 +78,7 @@ class SubscriptionApi:
         self, user: str, plan_id: str, number: str = SUCCESS, key: str | None = None
     ) -> httpx.Response:
         card = {"type": "card", "number": number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}
-        headers = {**self.auth(user), "Idempotency-Key": key or f"key-{user}-{number}"}
+        headers = {**self.auth(user), "Idempotency-Key": key or uuid.uuid4().hex}
         return await self.client.post(
             "/api/v1/subscriptions",
             json={"plan_id": plan_id, "payment_method": card},

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
+from sqlalchemy import text
 
 from tests.integration.subscription.conftest import (
     DECLINED,
@@ -105,3 +109,22 @@ async def test_the_same_key_with_another_body_is_refused(api: SubscriptionApi) -
     assert (await api.subscribe("user-8", plan["id"], key="k")).status_code == 201
     reused = await api.subscribe("user-8", other["id"], key="k")
     assert reused.status_code == 422
+
+
+async def test_card_numbers_are_never_stored_or_logged(
+    api: SubscriptionApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    plan = await api.plan()
+    await api.subscribe("user-9", plan["id"], SUCCESS)
+    await api.subscribe("user-10", plan["id"], DECLINED)
+    await api.subscribe("user-11", plan["id"], "4242424242424241")  # refused before a token
+    dumped = []
+    async with api.app.state.subscription.sessions() as session:
+        for table in ("subscriptions", "payments", "idempotency_keys", "outbox"):
+            rows = await session.execute(text(f"SELECT * FROM {table}"))
+            dumped += [str(tuple(row)) for row in rows]
+    everything = "\n".join(dumped) + caplog.text
+    assert "4242" in everything  # the last four are kept, on purpose
+    for number in (SUCCESS, DECLINED, "4242424242424241", "424242424242"):
+        assert number not in everything

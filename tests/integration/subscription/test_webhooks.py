@@ -80,3 +80,11 @@ async def test_garbage_bodies_and_unknown_charges(api: SubscriptionApi) -> None:
     assert await post(api, unknown, sign(secret, unknown, timestamp=now(api))) == 404
     # Not recorded: the provider may retry once we know the charge.
     assert await post(api, unknown, sign(secret, unknown, timestamp=now(api))) == 404
+
+
+async def test_an_oversized_body_is_refused(api: SubscriptionApi) -> None:
+    body = b'{"id": "evt_big", "pad": "' + b"x" * 100_000 + b'"}'
+    assert (
+        await post(api, body, sign(api.settings.payment_webhook_secret, body, timestamp=now(api)))
+        == 400
+    )
