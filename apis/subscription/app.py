@@ -123,8 +123,9 @@ def create_app(
     return app
 
 
-async def _deliver_to_self(app: FastAPI, body: bytes, headers: dict[str, str]) -> None:
+async def _deliver_to_self(app: FastAPI, body: bytes, headers: dict[str, str]) -> bool:
     """The sandbox provider calls our webhook in-process, as a real one would over HTTP."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://subscription") as client:
-        await client.post("/api/v1/payments/webhook", content=body, headers=headers)
+        response = await client.post("/api/v1/payments/webhook", content=body, headers=headers)
+    return response.is_success

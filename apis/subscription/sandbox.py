@@ -49,7 +49,8 @@ FAILURES = {
     "funds": ("insufficient_funds", "the card has insufficient funds"),
     "fails": ("card_declined", "the card was declined"),
 }
-WebhookSender = Callable[[bytes, dict[str, str]], Awaitable[None]]
+# Delivers one signed webhook; returns whether the receiver accepted it (2xx).
+WebhookSender = Callable[[bytes, dict[str, str]], Awaitable[bool]]
 
 
 def luhn_valid(number: str) -> bool:
@@ -86,6 +87,8 @@ class SandboxPaymentGateway:
     clock: Clock
     send_webhook: WebhookSender | None = None
     confirm_delay_seconds: float | None = None  # None: only confirm_pending() confirms
+    # Like a real provider, a refused delivery is retried later, with the signature renewed.
+    redelivery_delays: tuple[float, ...] = (0.5, 2.0, 5.0, 15.0, 60.0)
     charges: list[SandboxCharge] = field(default_factory=list)
     _by_key: dict[str, ChargeResult] = field(default_factory=dict)
     _refunds_by_key: dict[str, RefundResult] = field(default_factory=dict)
@@ -175,10 +178,14 @@ class SandboxPaymentGateway:
             "data": {"charge_id": charge.charge_id, "amount": charge.amount},
         }
         body = json.dumps(event).encode()
-        timestamp = int(self.clock.now().timestamp())
-        headers = {
-            "content-type": "application/json",
-            SIGNATURE_HEADER: sign(self.webhook_secret, body, timestamp=timestamp),
-        }
-        if self.send_webhook is not None:
-            await self.send_webhook(body, headers)
+        if self.send_webhook is None:
+            return
+        for delay in (*self.redelivery_delays, None):
+            timestamp = int(self.clock.now().timestamp())
+            headers = {
+                "content-type": "application/json",
+                SIGNATURE_HEADER: sign(self.webhook_secret, body, timestamp=timestamp),
+            }
+            if await self.send_webhook(body, headers) or delay is None:
+                return
+            await asyncio.sleep(delay)

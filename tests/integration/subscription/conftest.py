@@ -133,9 +133,10 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[SubscriptionAp
         httpx.AsyncClient(transport=transport, base_url="http://subscription") as client,
     ):
 
-        async def deliver(body: bytes, headers: dict[str, str]) -> None:
+        async def deliver(body: bytes, headers: dict[str, str]) -> bool:
             response = await client.post("/api/v1/payments/webhook", content=body, headers=headers)
             assert response.status_code == 200, response.text
+            return True
 
         sandbox.send_webhook = deliver
         yield SubscriptionApi(client, clock, sandbox, bus, app, settings)

@@ -12,7 +12,10 @@ from fastapi import FastAPI
 
 from apis.gateway.app import create_app as create_gateway
 from apis.gateway.config import get_settings as gateway_settings
+from apis.subscription.app import create_app as create_subscription
+from apis.subscription.config import get_settings as subscription_settings
 from codeflix.events import new_event
+from tests.integration.subscription.conftest import LATER, FakeTokenVerifier
 
 PASSWORD = "Popcorn and 4 films!"
 TOKEN_PATH = "/realms/codeflix/protocol/openid-connect/token"
@@ -104,3 +107,35 @@ async def test_sign_up_subscribe_and_watch_on_the_embedded_platform(tmp_path: Pa
     ):
         names = sorted(p["name"] for p in (await client.get("/api/v1/plans")).json()["items"])
         assert names == ["basic", "premium"]
+
+
+async def test_the_sandbox_confirms_a_later_card_through_the_signed_webhook(
+    tmp_path: Path,
+) -> None:
+    settings = subscription_settings(data_dir=tmp_path, sandbox_confirm_delay_seconds=0)
+    app = create_subscription(settings, verifier=FakeTokenVerifier())
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://subscription") as client,
+    ):
+        viewer = {"Authorization": "Bearer user-late"}
+        plan = await client.post(
+            "/api/v1/admin/plans",
+            json={"name": "monthly", "price_cents": 990},
+            headers={"Authorization": "Bearer admin-1:subscription-admin"},
+        )
+        card = {"type": "card", "number": LATER, "exp_month": 1, "exp_year": 2099, "cvc": "999"}
+        created = await client.post(
+            "/api/v1/subscriptions",
+            json={"plan_id": plan.json()["id"], "payment_method": card},
+            headers={**viewer, "Idempotency-Key": "late"},
+        )
+        assert created.json()["status"] == "pending"
+        status = "pending"
+        for _ in range(200):
+            status = (await client.get("/api/v1/subscriptions/me", headers=viewer)).json()["status"]
+            if status != "pending":
+                break
+            await asyncio.sleep(0.02)
+        assert status == "active"

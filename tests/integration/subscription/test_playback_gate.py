@@ -134,11 +134,12 @@ async def platforms(
         await bus.publish(_video_ready(video_id, tree))
         await bus.join()
 
-        async def deliver(body: bytes, headers: dict[str, str]) -> None:
+        async def deliver(body: bytes, headers: dict[str, str]) -> bool:
             response = await sub_client.post(
                 "/api/v1/payments/webhook", content=body, headers=headers
             )
             assert response.status_code == 200, response.text
+            return True
 
         sandbox.send_webhook = deliver
         sessions = sub_app.state.subscription.sessions

@@ -101,8 +101,9 @@ async def test_an_unknown_token_is_refused(sandbox: SandboxPaymentGateway) -> No
 async def test_confirm_later_sends_a_signed_webhook(sandbox: SandboxPaymentGateway) -> None:
     sent: list[tuple[bytes, dict[str, str]]] = []
 
-    async def receive(body: bytes, headers: dict[str, str]) -> None:
+    async def receive(body: bytes, headers: dict[str, str]) -> bool:
         sent.append((body, headers))
+        return True
 
     sandbox.send_webhook = receive
     assert await charge(sandbox, "4000000000003220") is ChargeStatus.PENDING
@@ -142,3 +143,17 @@ def test_add_months_clamps_to_the_month_end(
     start: datetime, months: int, expected: datetime
 ) -> None:
     assert add_months(start, months) == expected
+
+
+async def test_a_refused_webhook_is_delivered_again(sandbox: SandboxPaymentGateway) -> None:
+    answers = [False, True]
+    sent: list[bytes] = []
+
+    async def receive(body: bytes, headers: dict[str, str]) -> bool:
+        sent.append(body)
+        return answers.pop(0)
+
+    sandbox.send_webhook, sandbox.redelivery_delays = receive, (0.0, 0.0)
+    await charge(sandbox, "4000000000003220")
+    await sandbox.confirm_pending()
+    assert len(sent) == 2 and sent[0] == sent[1] and answers == []
