@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.identity import metrics
@@ -65,21 +66,22 @@ async def exchange_code(
     row = await session.get(AuthorizationCode, opaque_token_hash(code))
     if row is None or row.client_id != client.client_id:
         raise invalid_grant("the authorization code is invalid")
-    if row.used_at is not None:
+    # Burn the code atomically, so that two concurrent exchanges cannot both succeed.
+    burned = await session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.code_hash == row.code_hash, AuthorizationCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if getattr(burned, "rowcount", 0) != 1:
         # A replayed code may have been stolen: end the session it started.
         await end_session(session=session, session_id=row.session_id, now=now)
         await session.commit()  # the revocation must outlive the error response
         metrics.token_reuse().labels("authorization_code").inc()
         raise invalid_grant("the authorization code was already used")
-    row.used_at = now
-    if as_utc(row.expires_at) <= now:
-        raise invalid_grant("the authorization code has expired")
-    if row.redirect_uri != redirect_uri:
-        raise invalid_grant("redirect_uri does not match the authorization request")
-    if row.code_challenge is not None:
-        expected = create_s256_code_challenge(code_verifier) if code_verifier else ""
-        if not hmac.compare_digest(expected, row.code_challenge):
-            raise invalid_grant("the PKCE code_verifier does not match the code_challenge")
+    problem = _mismatch(row, now=now, redirect_uri=redirect_uri, code_verifier=code_verifier)
+    if problem:
+        await session.commit()  # a code is good for one attempt, right or wrong
+        raise invalid_grant(problem)
     user = await session.get(User, row.user_id)
     if user is None or not user.enabled:
         raise invalid_grant("the account is disabled")
@@ -92,3 +94,18 @@ async def exchange_code(
         scope=row.scope,
         nonce=row.nonce,
     )
+
+
+def _mismatch(
+    row: AuthorizationCode, *, now: datetime, redirect_uri: str, code_verifier: str | None
+) -> str | None:
+    """Why the exchange does not match the authorization request, or None."""
+    if as_utc(row.expires_at) <= now:
+        return "the authorization code has expired"
+    if row.redirect_uri != redirect_uri:
+        return "redirect_uri does not match the authorization request"
+    if row.code_challenge is not None:
+        expected = create_s256_code_challenge(code_verifier) if code_verifier else ""
+        if not hmac.compare_digest(expected, row.code_challenge):
+            return "the PKCE code_verifier does not match the code_challenge"
+    return None

@@ -260,3 +260,18 @@ async def test_operators_see_sign_ins_tokens_and_reuse_in_the_metrics(
     await token_request(identity, **form, refresh_token=tokens["refresh_token"])
     assert await metric(reuse) == before[0] + 1
     assert await metric(refreshes) == before[1] + 1
+
+
+async def test_a_failed_exchange_burns_the_code(identity: IdentityHarness, ada: str) -> None:
+    verifier = generate_token(48)
+    code = await authorization_code(identity, ada, code_verifier=verifier)
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": "codeflix-web",
+        "code": code,
+        "redirect_uri": CALLBACK,
+    }
+    wrong = await token_request(identity, **form, code_verifier="w" * 43)
+    right = await token_request(identity, **form, code_verifier=verifier)
+    assert wrong.status_code == right.status_code == 400
+    assert right.json()["error_description"] == "the authorization code was already used"
