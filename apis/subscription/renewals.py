@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -122,64 +122,10 @@ class RenewalScheduler:
             )
 
     async def _process(self, subscription_id: str) -> None:
-        now = self.clock.now()
-        async with self.sessions() as session, session.begin():
-            subscription = await session.get_one(Subscription, subscription_id)
-            plan = await session.get_one(Plan, subscription.plan_id)
-            pending = (
-                (
-                    await session.execute(
-                        select(Payment).where(
-                            Payment.subscription_id == subscription_id, Payment.status == "pending"
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            for payment in pending:  # the provider never confirmed: count it as failed
-                lifecycle.settle_payment(
-                    payment, succeeded=False, failure_code="confirmation_timeout", now=now
-                )
-            if subscription.status == Status.PENDING:
-                await lifecycle.end(session, subscription, plan, Status.EXPIRED, now=now)
-                return
-            if pending:
-                await lifecycle.charge_failed(
-                    session,
-                    subscription,
-                    plan,
-                    now=now,
-                    grace=self.rules.grace,
-                    backoff=self.rules.backoff,
-                )
-                return
-            if subscription.cancel_at_period_end:
-                await lifecycle.end(session, subscription, plan, Status.CANCELED, now=now)
-                return
-            grace_over = (
-                subscription.grace_ends_at is not None and now >= subscription.grace_ends_at
-            )
-            if subscription.status == Status.PAST_DUE and grace_over:
-                await lifecycle.end(session, subscription, plan, Status.EXPIRED, now=now)
-                return
-            payment = Payment(
-                id=new_id(),
-                subscription_id=subscription.id,
-                user_id=subscription.user_id,
-                kind="renewal",
-                amount=plan.price_cents,
-                currency=plan.currency,
-                status="pending",
-                card_brand=subscription.card_brand,
-                card_last4=subscription.card_last4,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(payment)
-            # Same period and attempt, same key: the provider never charges it twice.
-            period = subscription.current_period_end.isoformat()
-            key = f"renew_{subscription.id}_{period}_{subscription.retry_count}"
+        prepared = await self._prepare_charge(subscription_id)
+        if prepared is None:
+            return
+        subscription, plan, payment, key = prepared
         result = await charge(
             self.gateway, subscription=subscription, payment=payment, idempotency_key=key
         )
@@ -189,6 +135,11 @@ class RenewalScheduler:
                     select(Subscription).where(Subscription.id == subscription_id).with_for_update()
                 )
             ).scalar_one()
+            if subscription.lease_owner != self.owner:
+                # Our lease ran out mid-charge and another replica took over with the same
+                # payment and idempotency key: the outcome is the other replica's to apply.
+                log.warning("lost the lease on subscription %s while billing", subscription_id)
+                return
             payment = await session.get_one(Payment, payment.id)
             payment.provider_charge_id = result.charge_id or None
             await apply_charge_result(
@@ -201,3 +152,71 @@ class RenewalScheduler:
                 now=self.clock.now(),
                 rules=self.rules,
             )
+
+    async def _prepare_charge(
+        self, subscription_id: str
+    ) -> tuple[Subscription, Plan, Payment, str] | None:
+        """Settle what is due without a charge, or return the payment to charge and its key."""
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            subscription = await session.get_one(Subscription, subscription_id)
+            plan = await session.get_one(Plan, subscription.plan_id)
+            pending = await session.execute(
+                select(Payment).where(
+                    Payment.subscription_id == subscription_id, Payment.status == "pending"
+                )
+            )
+            unconfirmed, in_flight = [], []
+            for payment in pending.scalars():
+                # With a charge id the provider said "pending" and its webhook never came;
+                # without one, a replica died (or lost its lease) while asking the provider.
+                (unconfirmed if payment.provider_charge_id else in_flight).append(payment)
+            final = subscription.status == Status.PENDING or subscription.cancel_at_period_end
+            for payment in unconfirmed + (in_flight if final else []):
+                lifecycle.settle_payment(
+                    payment, succeeded=False, failure_code="confirmation_timeout", now=now
+                )
+            if subscription.status == Status.PENDING:
+                await lifecycle.end(session, subscription, plan, Status.EXPIRED, now=now)
+                return None
+            if unconfirmed:
+                await lifecycle.charge_failed(
+                    session,
+                    subscription,
+                    plan,
+                    now=now,
+                    grace=self.rules.grace,
+                    backoff=self.rules.backoff,
+                )
+                return None
+            if subscription.cancel_at_period_end:
+                await lifecycle.end(session, subscription, plan, Status.CANCELED, now=now)
+                return None
+            grace_over = (
+                subscription.grace_ends_at is not None and now >= subscription.grace_ends_at
+            )
+            if subscription.status == Status.PAST_DUE and grace_over:
+                await lifecycle.end(session, subscription, plan, Status.EXPIRED, now=now)
+                return None
+            payment = in_flight[0] if in_flight else self._new_payment(subscription, plan, now)
+            session.add(payment)
+            # Same period and attempt, same key: the provider never charges it twice.
+            period = subscription.current_period_end.isoformat()
+            key = f"renew_{subscription.id}_{period}_{subscription.retry_count}"
+        return subscription, plan, payment, key
+
+    @staticmethod
+    def _new_payment(subscription: Subscription, plan: Plan, now: datetime) -> Payment:
+        return Payment(
+            id=new_id(),
+            subscription_id=subscription.id,
+            user_id=subscription.user_id,
+            kind="renewal",
+            amount=plan.price_cents,
+            currency=plan.currency,
+            status="pending",
+            card_brand=subscription.card_brand,
+            card_last4=subscription.card_last4,
+            created_at=now,
+            updated_at=now,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,31 @@ async def test_a_payment_that_never_confirms_expires_the_pending_subscription(
     assert (await api.me("user-r4"))["status"] == "expired"
     history = await api.client.get("/api/v1/subscriptions/me/payments", headers=api.auth("user-r4"))
     assert history.json()["items"][0]["failure_code"] == "confirmation_timeout"
+
+
+async def test_a_replica_that_lost_its_lease_mid_charge_applies_nothing(
+    api: SubscriptionApi, replicas: list[RenewalScheduler]
+) -> None:
+    plan = await api.plan()
+    await api.subscribe("user-r5", plan["id"])
+    api.clock.advance(days=32)
+    slow, other = replicas
+    real_charge = api.sandbox.charge
+
+    async def charge_while_the_lease_runs_out(**kwargs: Any) -> Any:
+        result = await real_charge(**kwargs)
+        if not took_over:
+            took_over.append(True)
+            api.clock.advance(minutes=5)  # longer than the lease
+            assert await other.run_once() == 1  # takes over, same idempotency key
+        return result
+
+    took_over: list[bool] = []
+
+    api.sandbox.charge = charge_while_the_lease_runs_out  # type: ignore[method-assign]
+    await slow.run_once()
+    renewed = await api.me("user-r5")
+    assert renewed["current_period_end"].startswith("2026-03-15")  # renewed once, not twice
+    assert len(api.sandbox.charges) == 2
+    history = await api.client.get("/api/v1/subscriptions/me/payments", headers=api.auth("user-r5"))
+    assert [p["status"] for p in history.json()["items"]] == ["succeeded", "succeeded"]
