@@ -284,3 +284,14 @@ async def test_outcome_of_a_redelivered_upload_has_the_same_event_id(
     await bus.join()
     completed = [e.id for e in outcomes.seen if e.type.endswith("completed")]
     assert len(completed) == 2 and completed[0] == completed[1]
+
+
+async def test_uploads_are_encoded_in_the_order_they_arrive(
+    bus: InMemoryBus, store: ObjectStore, outcomes: Recorder
+) -> None:
+    runner = FakeEncodeRunner(chunks=1)
+    await worker(bus, store, runner, concurrency=1).start()
+    for n in range(6):
+        await bus.publish(upload(f"v{n}"))
+    await bus.join()
+    assert [r.output_uri.split("/")[-2] for r in runner.requests] == [f"v{n}" for n in range(6)]
