@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from cryptography.fernet import Fernet
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import Key, KeySet, RSAKey
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,7 +84,8 @@ class KeyRing:
     published: list[RSAKey]
 
     def jwks(self) -> dict[str, object]:
-        return dict(KeySet(self.published).as_dict(private=False))
+        keys: list[Key] = list(self.published)
+        return dict(KeySet(keys).as_dict(private=False))
 
 
 @dataclass
