@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import text
 
@@ -63,12 +64,17 @@ def create_app(
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    async def media_store() -> None:
+        # The media edge serves from here: the root (a bucket on S3) must answer.
+        if not await anyio.to_thread.run_sync(store.fs.exists, store.root):
+            raise RuntimeError(f"the media store {store.url} has no root")
+
     app = service_app(
         "playback",
         title="Codeflix playback",
         description="Signed HLS grants and the media edge that serves them.",
         lifespan=lifespan,
-        readiness_checks={"database": database},
+        readiness_checks={"database": database, "media_store": media_store},
         route_prefixes=("/api/v1/playback", "/media"),
     )
     app.state.playback = Playback(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.unit.playback.conftest import PlaybackHarness
@@ -112,3 +114,14 @@ async def test_browsers_get_cors_preflight_answers(playback: PlaybackHarness) ->
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
     assert "Range" in response.headers["access-control-allow-headers"]
+
+
+async def test_readiness_follows_the_database_and_the_media_store(
+    playback: PlaybackHarness,
+) -> None:
+    ready = await playback.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "media_store": "ok"}
+    shutil.rmtree(playback.store.root)
+    gone = await playback.client.get("/readyz")
+    assert gone.status_code == 503 and gone.json()["checks"]["media_store"].startswith("error")
