@@ -37,6 +37,7 @@ class Run:
     cpu: float
     peak_memory: int  # bytes: the highest sum of the tree's proportional set sizes seen
     output_bytes: int
+    load_before: float  # the machine's 1-minute load average when the run started
 
 
 def _children_map() -> dict[int, list[int]]:
@@ -85,6 +86,7 @@ def _pss_bytes(pid: int) -> int:
 
 def measure(name: str, cmd: list[str], output: Path) -> Run:
     """Run ``cmd`` and sample its whole process tree until it exits."""
+    load_before = os.getloadavg()[0]
     cpu_by_pid: dict[int, float] = {}
     peak = 0
     started = time.monotonic()
@@ -115,7 +117,7 @@ def measure(name: str, cmd: list[str], output: Path) -> Run:
     direct = usage.ru_utime + usage.ru_stime
     cpu = max(direct, sum(cpu_by_pid.values()))
     size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file() and "_job" not in p.parts)
-    return Run(name, wall, cpu, peak, size)
+    return Run(name, wall, cpu, peak, size, load_before)
 
 
 def make_master(path: Path, seconds: int) -> None:
@@ -227,13 +229,15 @@ def table(master_desc: str, runs: list[Run]) -> str:
         f"Master: {master_desc}; ladder {'/'.join(map(str, HEIGHTS))} (libx264 veryfast), "
         f"{os.cpu_count()} CPUs",
         "",
-        "| encoder | wall (s) | CPU (s) | peak memory (MB) | output (MB) | wall vs ffmpeg |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| encoder | wall (s) | CPU (s) | peak memory (MB) | output (MB) | wall vs ffmpeg "
+        "| load avg at start |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         lines.append(
             f"| {run.name} | {run.wall:.1f} | {run.cpu:.1f} | {run.peak_memory / 2**20:.0f} "
-            f"| {run.output_bytes / 2**20:.1f} | {run.wall / base.wall:.2f}x |"
+            f"| {run.output_bytes / 2**20:.1f} | {run.wall / base.wall:.2f}x "
+            f"| {run.load_before:.1f} |"
         )
     return "\n".join(lines) + "\n"
 

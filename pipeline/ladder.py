@@ -14,8 +14,7 @@ from pipeline.errors import InvalidLadder
 from pipeline.probe import SourceInfo
 
 STANDARD_HEIGHTS = (2160, 1440, 1080, 720, 480, 360, 240)
-DEFAULT_HEIGHTS = (1080, 720, 480, 360, 240)
-LARGE_SOURCE_HEIGHTS = (2160, 1440)  # offered only when the master is at least that big
+DEFAULT_HEIGHTS = (1080, 720, 480, 360, 240)  # plus 1440 and 2160 for masters that large
 BITS_PER_PIXEL = 0.08
 BITRATE_CAPS = {
     2160: 16_000_000,
@@ -70,9 +69,19 @@ class Ladder:
         return float(self.segment_frames / self.frame_rate)
 
 
-def output_frame_rate(source: Fraction) -> Fraction:
-    """The master's frame rate, halved until it is at most 60 (120 → 60, 100 → 50)."""
+STANDARD_RATES = tuple(
+    Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "50", "60000/1001", "60")
+)
+
+
+def output_frame_rate(source: Fraction, *, variable: bool = False) -> Fraction:
+    """The master's frame rate, halved until it is at most 60 (120 → 60, 100 → 50).
+
+    A variable-rate master (phones) comes out at the standard rate nearest its average.
+    """
     rate = source
+    if variable:
+        rate = min(STANDARD_RATES, key=lambda standard: abs(standard - source))
     while rate > MAX_FRAME_RATE + Fraction(1, 100):
         rate /= 2
     return rate
@@ -120,7 +129,7 @@ def plan_ladder(
                 "Codeflix never upscales"
             )
         chosen = [short_side]  # a tiny master still gets one rung at its own size
-    rate = output_frame_rate(source.frame_rate)
+    rate = output_frame_rate(source.frame_rate, variable=source.variable_frame_rate)
     rungs = []
     for side in chosen:
         scale = side / short_side

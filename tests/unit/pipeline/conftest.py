@@ -6,6 +6,7 @@ Ray tasks would run them (no Ray here: the coordinator has its own integration t
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import av
@@ -49,9 +50,61 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         ),
         "surround": make_clip(root / "surround.mp4", seconds=3, audio="5.1"),
         "fast": make_clip(root / "fast.mp4", seconds=3, rate="120", audio=None),
+        "variable_rate": make_clip(
+            root / "variable_rate.mp4",
+            seconds=3,
+            audio=None,
+            video_args=("-vf", r"select=not(eq(mod(n\,3)\,2))", "-vsync", "vfr"),
+        ),
     }
     made["rotated"] = _rotated(made["plain"], root / "rotated.mp4")
+    made["bilingual"] = _bilingual(root / "bilingual.mp4")
     return made
+
+
+def _bilingual(target: Path) -> Path:
+    """A clip with an English and a French audio track (two tones)."""
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x180:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=660:sample_rate=44100",
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-map",
+            "2:a",
+            "-t",
+            "4",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-metadata:s:a:0",
+            "language=eng",
+            "-metadata:s:a:1",
+            "language=fra",
+            str(target),
+        ],
+        check=True,
+    )
+    return target
 
 
 def _rotated(source: Path, target: Path) -> Path:

@@ -87,3 +87,29 @@ def test_surround_sound_is_downmixed_to_stereo_aac(clips: dict[str, Path], tmp_p
         audio = c.streams.audio[0].codec_context
         assert (audio.name, audio.channels, audio.sample_rate) == ("aac", 2, 48000)
     assert_valid_hls(out, result, source_frames=90, frame_rate=30.0)
+
+
+def test_every_audio_track_becomes_a_rendition_with_its_language(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "hls"
+    result = encode_here(clips["bilingual"], out, heights=[120])
+    assert [(a.name, a.language, a.default) for a in result.audio] == [
+        ("aac_eng", "eng", True),
+        ("aac_fra", "fra", False),
+    ]
+    media = [
+        line for line in (out / "master.m3u8").read_text().splitlines() if "EXT-X-MEDIA" in line
+    ]
+    assert len(media) == 2 and 'LANGUAGE="fra",DEFAULT=NO' in media[1]
+    assert_valid_hls(out, result, source_frames=120, frame_rate=30.0)
+
+
+def test_a_variable_frame_rate_master_comes_out_at_a_constant_rate(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "hls"
+    result = encode_here(clips["variable_rate"], out)
+    # two frames out of three of a 30 fps clip: 20.2 fps on average, irregularly spaced
+    assert result.renditions[0].frame_rate == 23.976
+    assert_valid_hls(out, result, source_frames=71, frame_rate=24000 / 1001)

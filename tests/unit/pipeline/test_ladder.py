@@ -101,6 +101,11 @@ def test_frame_rate_is_kept_up_to_60_and_gop_is_two_seconds(
     assert plan_ladder(replace(HD, frame_rate=source)).gop_frames == gop
 
 
+def test_a_variable_rate_master_gets_the_nearest_standard_rate() -> None:
+    phone = replace(HD, frame_rate=Fraction(2935, 100), variable_frame_rate=True)
+    assert plan_ladder(phone).frame_rate == Fraction(30000, 1001)
+
+
 def test_interlaced_masters_are_deinterlaced() -> None:
     assert plan_ladder(replace(HD, interlaced=True)).deinterlace
     assert not plan_ladder(HD).deinterlace

@@ -101,6 +101,8 @@ def test_a_master_probes_to_what_it_holds(clips: dict[str, Path]) -> None:
     ten = probe(str(clips["ten_bit"]))
     assert (ten.bit_depth, ten.pixel_format) == (10, "yuv420p10le")
     assert probe(str(clips["surround"])).audio[0].channels == 6
+    assert probe(str(clips["variable_rate"])).variable_frame_rate
+    assert [a.language for a in probe(str(clips["bilingual"])).audio] == ["eng", "fra"]
 
 
 runner = CliRunner()
