@@ -16,6 +16,7 @@ from apis.subscription.config import SubscriptionSettings
 from apis.subscription.gateway import ChargeResult, ChargeStatus, PaymentError, PaymentGateway
 from apis.subscription.models import Payment, Plan, Subscription
 from apis.subscription.states import Status
+from codeflix.observability import domain_counter
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ async def charge(
 ) -> ChargeResult:
     """Ask the provider for the money; a provider error counts as a failed charge."""
     try:
-        return await gateway.charge(
+        result = await gateway.charge(
             token=subscription.card_token,
             amount=payment.amount,
             currency=payment.currency,
@@ -46,7 +47,12 @@ async def charge(
             description=f"Codeflix subscription {subscription.id}",
         )
     except PaymentError as e:
-        return ChargeResult("", ChargeStatus.FAILED, e.code, str(e))
+        result = ChargeResult("", ChargeStatus.FAILED, e.code, str(e))
+    charges = domain_counter(
+        "subscription_charges_total", "Charges asked of the payment provider.", ("kind", "outcome")
+    )
+    charges.labels(kind=payment.kind, outcome=result.status.value).inc()
+    return result
 
 
 async def apply_charge_result(

@@ -128,3 +128,17 @@ async def test_card_numbers_are_never_stored_or_logged(
     assert "4242" in everything  # the last four are kept, on purpose
     for number in (SUCCESS, DECLINED, "4242424242424241", "424242424242"):
         assert number not in everything
+
+
+async def test_charges_show_in_the_metrics(api: SubscriptionApi) -> None:
+    series = 'codeflix_subscription_charges_total{kind="initial",outcome="failed"} '
+
+    async def failed_charges() -> float:
+        metrics = (await api.client.get("/metrics")).text
+        line = next((x for x in metrics.splitlines() if x.startswith(series)), series + "0")
+        return float(line.removeprefix(series))
+
+    before = await failed_charges()
+    plan = await api.plan()
+    await api.subscribe("user-12", plan["id"], DECLINED)
+    assert await failed_charges() == before + 1
