@@ -16,10 +16,9 @@ from joserfc.jwk import KeySet
 
 from tests.support.identity import ISSUER_BASE, SERVICES_SECRET, IdentityHarness
 from tests.unit.identity.conftest import claims_of
+from tests.unit.identity.helpers import CALLBACK, PASSWORD, register
 
 OIDC = f"{ISSUER_BASE}/realms/codeflix/protocol/openid-connect"
-APP_CALLBACK = "http://127.0.0.1:8000/auth/callback"
-PASSWORD = "Popcorn and 4 films!"
 
 
 class FormParser(HTMLParser):
@@ -51,14 +50,6 @@ def oauth_client(identity: IdentityHarness, **kwargs: object) -> AsyncOAuth2Clie
     )
 
 
-async def register(identity: IdentityHarness, email: str) -> None:
-    async with identity.client() as client:
-        response = await client.post(
-            "/api/v1/accounts", json={"email": email, "password": PASSWORD, "name": "Ada"}
-        )
-    assert response.status_code == 201
-
-
 async def sign_in_through_the_browser(
     identity: IdentityHarness,
     client: AsyncOAuth2Client,
@@ -79,7 +70,7 @@ async def sign_in_through_the_browser(
         submitted = await browser.post(str(form.action), data=form.fields)
     assert submitted.status_code == 303
     callback = submitted.headers["location"]
-    assert callback.startswith(APP_CALLBACK)
+    assert callback.startswith(CALLBACK)
     assert parse_qs(urlsplit(callback).query)["state"] == [state]
     return callback
 
@@ -106,7 +97,7 @@ async def test_the_browser_flow_with_pkce_refresh_and_logout(identity: IdentityH
     async with oauth_client(
         identity,
         client_id="codeflix-web",
-        redirect_uri=APP_CALLBACK,
+        redirect_uri=CALLBACK,
         scope="openid profile email",
         code_challenge_method="S256",
         token_endpoint_auth_method="none",
@@ -180,7 +171,7 @@ async def test_browser_logout_with_an_id_token_hint_ends_the_session(
     async with oauth_client(
         identity,
         client_id="codeflix-web",
-        redirect_uri=APP_CALLBACK,
+        redirect_uri=CALLBACK,
         scope="openid",
         code_challenge_method="S256",
         token_endpoint_auth_method="none",
