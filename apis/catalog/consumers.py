@@ -32,4 +32,6 @@ def encoding_handler(sessions: async_sessionmaker[Any]) -> Handler:
 
 
 async def subscribe_all(bus: Bus, sessions: async_sessionmaker[Any]) -> None:
-    await bus.subscribe(ENCODING_QUEUE, ENCODING_EVENTS, encoding_handler(sessions))
+    # One event at a time per process keeps each video's reports in order; across replicas
+    # the row lock taken by apply_encoding_event does.
+    await bus.subscribe(ENCODING_QUEUE, ENCODING_EVENTS, encoding_handler(sessions), prefetch=1)

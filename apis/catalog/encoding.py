@@ -38,7 +38,7 @@ async def apply_encoding_event(*, session: AsyncSession, envelope: Envelope) -> 
         video_id = uuid.UUID(data.video_id)
     except ValueError:
         return False  # no video of ours has such an id
-    video = await session.get(Video, video_id)
+    video = await session.get(Video, video_id, with_for_update=True)
     if video is None:
         return False  # deleted since: nothing left to update
     slot = video.slot(data.kind)

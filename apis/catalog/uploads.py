@@ -20,12 +20,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apis.catalog.completion import complete_upload
 from apis.catalog.config import CatalogSettings
-from apis.catalog.media_checks import NotMedia, check_media
-from apis.catalog.models import MEDIA_KINDS, Upload, Video, utcnow
-from apis.catalog.publishing import publish
+from apis.catalog.models import MEDIA_KINDS, Upload, Video
 from apis.catalog.upload_storage import UploadTarget
-from apis.catalog.videos import video_public
 from codeflix.problems import (
     BadRequest,
     Conflict,
@@ -201,7 +199,7 @@ async def receive_patch(
         received = await _stream_into_storage(uploads, upload, body, checksum)
         upload.offset += received
         if upload.offset == upload.length:
-            await _complete(session, uploads, upload)
+            await complete_upload(session, uploads, upload)
         else:
             await session.commit()
         return upload
@@ -233,46 +231,6 @@ async def _stream_into_storage(
         raise ChecksumMismatch("the body does not match Upload-Checksum; send it again")
     upload.storage_state = await writer.commit(final=upload.offset + received == upload.length)
     return received
-
-
-async def _complete(session: AsyncSession, uploads: Uploads, upload: Upload) -> None:
-    """The last byte is in: check the file, then move the media slot on and tell the others."""
-    video = await session.get(Video, upload.video_id, populate_existing=True)
-    assert video is not None  # the upload row would be gone with its video
-    slot = video.slot(upload.kind)
-    options = uploads.settings.storage_options
-    try:
-        await asyncio.to_thread(check_media, uploads.store, upload.key, upload.kind, options)
-    except NotMedia as refused:
-        await asyncio.to_thread(uploads.store.delete, upload.key)
-        upload.status = "refused"
-        slot.status, slot.error = "failed", f"{refused.reason}: {refused.message}"
-        video.updated_at = utcnow()
-        await session.flush()
-        await publish(session, "video.updated", video_public(video), subject=str(video.id))
-        await session.commit()
-        raise UnprocessableContent(
-            f"the uploaded {upload.kind} was refused: {refused.message}",
-            errors=[{"loc": ["body"], "msg": refused.reason}],
-        ) from None
-    upload.status = "completed"
-    slot.raw_location, slot.error, slot.upload_id = upload.key, None, upload.id
-    slot.last_event_at = utcnow()  # encoding events older than this are about an older master
-    if upload.kind in ("video", "trailer"):
-        slot.status, slot.encoded_location, slot.details = "processing", None, {}
-        data = {
-            "video_id": str(video.id),
-            "kind": upload.kind,
-            "source_key": upload.key,
-            "size_bytes": upload.length,
-        }
-        await publish(session, "video.uploaded", data, subject=str(video.id))
-    else:
-        slot.status, slot.encoded_location = "ready", upload.key
-    video.updated_at = utcnow()
-    await session.flush()
-    await publish(session, "video.updated", video_public(video), subject=str(video.id))
-    await session.commit()
 
 
 async def terminate_upload(
