@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apis.playback.config import PlaybackSettings, get_settings
 from apis.playback.consumers import VideoEventsConsumer
@@ -26,6 +28,25 @@ from codeflix.storage import open_store
 from codeflix.web import service_app
 
 add_inbox_table(Base.metadata)
+# Any fixed number: replicas starting together take turns creating the tables.
+SCHEMA_LOCK = 0x706C6179
+
+
+async def create_tables(engine: AsyncEngine) -> None:
+    """Create playback's tables if missing; safe when several replicas start at once."""
+    for attempt in (1, 2):
+        try:
+            async with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    lock = text("SELECT pg_advisory_xact_lock(:key)")
+                    await connection.execute(lock, {"key": SCHEMA_LOCK})
+                await connection.run_sync(Base.metadata.create_all)
+            return
+        except OperationalError:
+            # SQLite has no such lock: another engine created a table between our check and
+            # our CREATE. The second pass finds it there.
+            if attempt == 2:
+                raise
 
 
 def create_app(
@@ -52,8 +73,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
+        await create_tables(engine)
         async with service_bus(settings, platform) as bus:
             await consumer.subscribe(bus)
             await subscriptions.subscribe(bus)
