@@ -18,6 +18,8 @@ from apis.subscription.models import Payment, Plan, Subscription
 from apis.subscription.states import Status
 from codeflix.observability import domain_counter
 
+RENEWABLE = frozenset({Status.TRIALING, Status.ACTIVE, Status.PAST_DUE})
+
 
 @dataclass(frozen=True)
 class BillingRules:
@@ -65,28 +67,29 @@ async def apply_charge_result(
     failure_code: str | None,
     now: datetime,
     rules: BillingRules,
-) -> None:
-    """Settle ``payment`` and move ``subscription`` accordingly (in the caller's transaction)."""
+) -> bool:
+    """Settle ``payment`` and move ``subscription`` accordingly (in the caller's transaction).
+
+    Returns False when the money came in but the subscription can no longer use it (it ended
+    while the payment was confirming): the caller refunds it.
+    """
     if status is ChargeStatus.PENDING:
         if subscription.status != Status.PENDING:
             # A renewal waits for its webhook; look again if it never comes.
             subscription.next_billing_at = now + rules.pending_timeout
-        return
+        return True
     succeeded = status is ChargeStatus.SUCCEEDED
     lifecycle.settle_payment(payment, succeeded=succeeded, failure_code=failure_code, now=now)
-    if payment.kind == "initial":
-        if subscription.status != Status.PENDING:
-            return  # ended meanwhile (e.g. canceled by an admin); the payment stays on record
-        if succeeded:
-            await lifecycle.paid(session, subscription, plan, now=now)
-        else:
-            await lifecycle.end(session, subscription, plan, Status.EXPIRED, now=now)
-        return
-    if subscription.status not in (Status.TRIALING, Status.ACTIVE, Status.PAST_DUE):
-        return
+    expected = Status.PENDING if payment.kind == "initial" else Status.ACTIVE
+    usable = {Status.PENDING} if payment.kind == "initial" else RENEWABLE
+    if subscription.status not in usable:
+        return not succeeded  # ended meanwhile (e.g. canceled by an admin)
     if succeeded:
         await lifecycle.paid(session, subscription, plan, now=now)
+    elif expected == Status.PENDING:
+        await lifecycle.end(session, subscription, plan, Status.EXPIRED, now=now)
     else:
         await lifecycle.charge_failed(
             session, subscription, plan, now=now, grace=rules.grace, backoff=rules.backoff
         )
+    return True

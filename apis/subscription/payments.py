@@ -16,7 +16,7 @@ from apis.subscription.models import Payment, Plan, ProcessedWebhook, Refund, Su
 from apis.subscription.pagination import page
 from apis.subscription.schemas import PaymentPage, PaymentPublic
 from apis.subscription.webhooks import WebhookRejected, verify
-from codeflix.problems import BadRequest, Conflict, NotFound
+from codeflix.problems import BadRequest, Conflict, NotFound, Problem
 
 log = logging.getLogger("codeflix.subscription.payments")
 OUTCOMES = {"charge.succeeded": ChargeStatus.SUCCEEDED, "charge.failed": ChargeStatus.FAILED}
@@ -42,6 +42,7 @@ def _parse_event(body: bytes) -> tuple[str, str, str, str | None]:
 async def handle_webhook(
     *,
     sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
     rules: BillingRules,
     secret: str,
     tolerance: int,
@@ -49,7 +50,10 @@ async def handle_webhook(
     body: bytes,
     signature: str | None,
 ) -> str:
-    """Act on one signed provider event; returns what happened. Replays are refused (409)."""
+    """Act on one signed provider event; returns what happened. Replays are refused (409).
+
+    Money that arrives for a subscription that ended meanwhile is refunded at once.
+    """
     try:
         verify(secret, body, signature, now=now, tolerance=tolerance)
     except WebhookRejected as e:
@@ -59,14 +63,17 @@ async def handle_webhook(
         async with sessions() as session, session.begin():
             session.add(ProcessedWebhook(event_id=event_id, type=event_type, received_at=now))
             await session.flush()  # a replay stops here, before anything changes
-            if event_type not in OUTCOMES:
+            outcome = OUTCOMES.get(event_type)
+            if outcome is None:
                 return "ignored"
             query = select(Payment).where(Payment.provider_charge_id == charge_id)
             payment = (await session.execute(query.with_for_update())).scalar_one_or_none()
             if payment is None:
                 # Not recorded: the provider retries, and we may not have stored the charge yet.
                 raise NotFound(f"no payment for charge {charge_id}")
-            if payment.status != "pending":
+            # We gave up waiting, but the provider's word on the money wins.
+            late = payment.status == "failed" and payment.failure_code == "confirmation_timeout"
+            if payment.status != "pending" and not (late and outcome is ChargeStatus.SUCCEEDED):
                 return "already settled"
             subscription = (
                 await session.execute(
@@ -76,19 +83,34 @@ async def handle_webhook(
                 )
             ).scalar_one()
             plan = await session.get_one(Plan, subscription.plan_id)
-            await apply_charge_result(
+            used = await apply_charge_result(
                 session,
                 subscription=subscription,
                 plan=plan,
                 payment=payment,
-                status=OUTCOMES[event_type],
+                status=outcome,
                 failure_code=failure_code,
                 now=now,
                 rules=rules,
             )
-            return "settled"
     except IntegrityError:
         raise Conflict("this webhook event was already processed", reason="replayed") from None
+    if used:
+        return "settled"
+    try:
+        await refund(
+            sessions=sessions,
+            gateway=gateway,
+            now=now,
+            subscription_id=payment.subscription_id,
+            payment_id=payment.id,
+            amount=None,
+            reason="the subscription had ended when the payment confirmed",
+        )
+    except Problem:
+        log.error("could not refund payment %s of an ended subscription", payment.id)
+        return "settled; refund failed"
+    return "refunded"
 
 
 async def refund(

@@ -105,6 +105,7 @@ async def payment_webhook(request: Request, ctx: ServicesDep) -> dict[str, str]:
         raise BadRequest("the webhook body is too large")
     outcome = await payments.handle_webhook(
         sessions=ctx.sessions,
+        gateway=ctx.gateway,
         rules=ctx.rules,
         secret=ctx.settings.payment_webhook_secret,
         tolerance=ctx.settings.webhook_tolerance_seconds,

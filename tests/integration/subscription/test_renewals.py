@@ -133,3 +133,17 @@ async def test_a_replica_that_lost_its_lease_mid_charge_applies_nothing(
     assert len(api.sandbox.charges) == 2
     history = await api.client.get("/api/v1/subscriptions/me/payments", headers=api.auth("user-r5"))
     assert [p["status"] for p in history.json()["items"]] == ["succeeded", "succeeded"]
+
+
+async def test_a_confirmation_after_the_timeout_is_refunded(
+    api: SubscriptionApi, replicas: list[RenewalScheduler]
+) -> None:
+    plan = await api.plan()
+    assert (await api.subscribe("user-r6", plan["id"], LATER)).json()["status"] == "pending"
+    api.clock.advance(hours=25)
+    await replicas[0].run_once()
+    assert (await api.me("user-r6"))["status"] == "expired"
+    await api.sandbox.confirm_pending()
+    history = await api.client.get("/api/v1/subscriptions/me/payments", headers=api.auth("user-r6"))
+    assert history.json()["items"][0]["status"] == "refunded"
+    assert (await api.me("user-r6"))["status"] == "expired"

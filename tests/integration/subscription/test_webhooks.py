@@ -88,3 +88,18 @@ async def test_an_oversized_body_is_refused(api: SubscriptionApi) -> None:
         await post(api, body, sign(api.settings.payment_webhook_secret, body, timestamp=now(api)))
         == 400
     )
+
+
+async def test_money_for_an_ended_subscription_is_refunded(api: SubscriptionApi) -> None:
+    await pending_charge(api, "user-w4")
+    sub = await api.me("user-w4")
+    canceled = await api.client.post(
+        f"/api/v1/admin/subscriptions/{sub['id']}/cancel", headers=api.admin
+    )
+    assert canceled.json()["status"] == "canceled"
+    assert await api.sandbox.confirm_pending() == 1  # the provider took the money after all
+    assert (await api.me("user-w4"))["status"] == "canceled"
+    history = await api.client.get("/api/v1/subscriptions/me/payments", headers=api.auth("user-w4"))
+    [payment] = history.json()["items"]
+    assert payment["status"] == "refunded" and payment["refunded_amount"] == payment["amount"]
+    assert api.sandbox.charges[0].refunded == payment["amount"]
