@@ -50,7 +50,8 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[Any, uuid.UUID]:
         if not isinstance(data, dict) or data.get("s") != ordering.name:
             raise ValueError("cursor of another sort")
         value, last_id = data["v"], uuid.UUID(str(data["id"]))
-        python_type = ordering.column.type.python_type
+        column_type = ordering.column.type
+        python_type = getattr(column_type, "impl", column_type).python_type
         if python_type is datetime:
             value = datetime.fromisoformat(value)
         elif not isinstance(value, python_type) or isinstance(value, bool):

@@ -38,6 +38,7 @@ TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum"
 CHECKSUMS: dict[str, Callable[[], Any]] = {"sha256": hashlib.sha256, "sha1": hashlib.sha1}
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+MAX_METADATA = 4096
 # The client's file name only lends its extension when it is a known container: FFmpeg picks
 # demuxers by extension, and e.g. ".txt" would make any text file pass as "video" (tty).
 KNOWN_EXTENSIONS = {
@@ -72,7 +73,12 @@ class Uploads:
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:
-    """``Upload-Metadata``: comma-separated ``key base64value`` pairs."""
+    """``Upload-Metadata``: comma-separated ``key base64value`` pairs (4 KB at most)."""
+    if header is not None and len(header) > MAX_METADATA:
+        raise BadRequest(
+            f"Upload-Metadata may hold at most {MAX_METADATA} characters",
+            errors=[{"loc": ["header", "Upload-Metadata"], "msg": "too long"}],
+        )
     found: dict[str, str] = {}
     for pair in (header or "").split(","):
         if not pair.strip():
@@ -164,10 +170,14 @@ def parse_checksum(header: str | None) -> tuple[Any, bytes] | None:
     algorithm, _, encoded = header.strip().partition(" ")
     if algorithm not in CHECKSUMS:
         raise BadRequest(f"checksum algorithm {algorithm!r} is not supported; use sha256 or sha1")
+    hasher = CHECKSUMS[algorithm]()
     try:
-        return CHECKSUMS[algorithm](), base64.b64decode(encoded.strip(), validate=True)
+        digest = base64.b64decode(encoded.strip(), validate=True)
     except binascii.Error:
-        raise BadRequest("Upload-Checksum must carry a base64 digest") from None
+        digest = b""
+    if len(digest) != hasher.digest_size:
+        raise BadRequest(f"Upload-Checksum must carry the base64 {algorithm} digest of the body")
+    return hasher, digest
 
 
 async def receive_patch(
@@ -198,10 +208,13 @@ async def receive_patch(
             )
         received = await _stream_into_storage(uploads, upload, body, checksum)
         upload.offset += received
-        if upload.offset == upload.length:
-            await complete_upload(session, uploads, upload)
-        else:
+        if upload.offset < upload.length:
             await session.commit()
+            return upload
+        try:
+            await complete_upload(session, uploads, upload)
+        finally:
+            uploads.locks.pop(upload_id, None)  # a finished upload takes no more PATCHes
         return upload
 
 

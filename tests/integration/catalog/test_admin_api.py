@@ -127,19 +127,20 @@ async def test_referential_rules(catalog: CatalogHarness) -> None:
 async def test_cursor_pages_filters_and_sorts(catalog: CatalogHarness) -> None:
     for i in range(23):
         await catalog.create("categories", {"name": f"Cat {i:02d}", "is_active": i % 2 == 0})
-    seen, cursor = [], None
-    while True:
-        params = {"limit": 10, "sort": "-name", **({"cursor": cursor} if cursor else {})}
-        page = (
-            await catalog.client.get(
+    expected = [f"Cat {i:02d}" for i in range(23)]
+    for sort, order in (("-name", expected[::-1]), ("created_at", expected)):
+        seen, cursor = [], None
+        while True:
+            params = {"limit": 10, "sort": sort, **({"cursor": cursor} if cursor else {})}
+            response = await catalog.client.get(
                 "/api/v1/admin/categories", params=params, headers=catalog.admin
             )
-        ).json()
-        seen += [c["name"] for c in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    assert seen == sorted((f"Cat {i:02d}" for i in range(23)), reverse=True)
+            page = response.json()
+            seen += [c["name"] for c in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == order, sort
     active = await catalog.client.get(
         "/api/v1/admin/categories",
         params={"is_active": "false", "name": "cat 1"},
