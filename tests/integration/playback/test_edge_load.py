@@ -93,3 +93,24 @@ async def test_200_concurrent_range_requests_all_succeed(
         assert status == 206
         assert content_range == f"bytes {start}-{end - 1}/{size}"
         assert body == whole[start:end]
+
+
+async def test_ranges_from_an_s3_bucket(
+    s3_store: ObjectStore, tmp_path: Path, identity: IdentityHarness
+) -> None:
+    size = 3 * MB
+    block = await asyncio.to_thread(write_object, s3_store, "videos/s3/hls/v720/seg.m4s", size, 4)
+    whole = block * 3
+    async with serving(playback_app(tmp_path, s3_store, identity.verifier)) as (app, base):
+        url = f"{base}/media/g/{token_for(app, 'videos/s3/hls/')}/videos/s3/hls/v720/seg.m4s"
+        async with httpx.AsyncClient(timeout=60) as client:
+            small = await client.get(url, headers={"Range": "bytes=100-199"})
+            large = await client.get(url, headers={"Range": f"bytes={MB // 2}-{MB // 2 + 2 * MB}"})
+            tail = await client.get(url, headers={"Range": "bytes=-5"})
+            full = await client.get(url)
+            head = await client.head(url)
+    assert small.status_code == 206 and small.content == whole[100:200]
+    assert large.status_code == 206 and large.content == whole[MB // 2 : MB // 2 + 2 * MB + 1]
+    assert tail.content == whole[-5:]
+    assert full.status_code == 200 and full.content == whole
+    assert head.headers["etag"] == full.headers["etag"] and head.headers["etag"].startswith('"')
