@@ -82,6 +82,11 @@ class InMemoryBus:
     async def publish(self, envelope: Envelope) -> None:
         await self.publish_raw(envelope.to_json(), envelope.type, message_id=str(envelope.id))
 
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish several events in order."""
+        for envelope in envelopes:
+            await self.publish(envelope)
+
     async def publish_raw(
         self,
         body: bytes,

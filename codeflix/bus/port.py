@@ -96,6 +96,9 @@ class Bus(Protocol):
     async def publish(self, envelope: Envelope) -> None:
         """Publish and return once the broker has the message (publisher confirm)."""
 
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish several events in order; returns once the broker has them all."""
+
     async def subscribe(
         self,
         queue: str,

@@ -127,6 +127,16 @@ class RabbitMQBus(DeadLetterOps):
             correlation_id=envelope.correlation_id,
         )
 
+    async def publish_many(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish in order and wait for all the confirms together (far faster than one by
+        one: the broker confirms a whole batch in one disk write)."""
+        results = await asyncio.gather(
+            *(self.publish(e) for e in envelopes), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
     async def publish_raw(
         self,
         body: bytes,
@@ -157,7 +167,8 @@ class RabbitMQBus(DeadLetterOps):
     async def _exchange_publish(self, message: aio_pika.Message, routing_key: str) -> None:
         if self._exchange is None:
             raise BusError("the bus is closed")
-        await self._exchange.publish(message, routing_key=routing_key, timeout=10)
+        # Not mandatory: an event nobody subscribes to is dropped, as topic exchanges do.
+        await self._exchange.publish(message, routing_key=routing_key, mandatory=False, timeout=10)
 
     async def _with_retries(self, publish: Any) -> None:
         deadline = asyncio.get_running_loop().time() + self._publish_timeout

@@ -79,3 +79,21 @@ async def test_broker_restart_while_publishing_through_the_outbox_loses_nothing(
         await consumer.close()
     assert after_outage > before_outage  # events were written while the broker was down
     assert {str(e.id) for e in received.seen} == set(written)
+
+
+async def test_outbox_events_reach_a_rabbitmq_consumer_in_the_order_written(
+    amqp_url: str, names: Names, engine: AsyncEngine
+) -> None:
+    consumer, producer, received = names.bus(amqp_url), names.bus(amqp_url), Recorder()
+    await consumer.subscribe(names.queue("search"), ["video.uploaded"], received, prefetch=1)
+    await consumer.start()
+    await producer.start()
+    written = [str((await create_video(engine, f"v{n}")).id) for n in range(300)]
+    try:
+        relay = OutboxRelay(engine, producer, batch_size=100)
+        assert [await relay.relay_once() for _ in range(4)] == [100, 100, 100, 0]
+        await eventually(lambda: len(received.seen) == 300, 60)
+    finally:
+        await producer.close()
+        await consumer.close()
+    assert [str(e.id) for e in received.seen] == written
