@@ -37,11 +37,12 @@ def auth_params(**overrides: str) -> dict[str, str]:
     return {k: v for k, v in params.items() if v != ""}
 
 
-async def register(identity: IdentityHarness, email: str, password: str = PASSWORD) -> None:
+async def register(
+    identity: IdentityHarness, email: str, password: str = PASSWORD, name: str = "Ada"
+) -> None:
     async with identity.client() as client:
-        response = await client.post(
-            "/api/v1/accounts", json={"email": email, "password": password}
-        )
+        body = {"email": email, "password": password, "name": name}
+        response = await client.post("/api/v1/accounts", json=body)
     assert response.status_code == 201, response.text
 
 
