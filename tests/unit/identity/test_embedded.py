@@ -38,3 +38,44 @@ def test_the_issuer_defaults_to_the_public_url(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("CODEFLIX_OIDC_ISSUER", raising=False)
     verifier = verifier_for(ServiceSettings(public_url="https://tv.example/"))
     assert verifier.issuer == "https://tv.example/realms/codeflix"
+
+
+async def test_the_sign_in_pages_work_through_the_gateway(tmp_path: Path) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+    from authlib.common.security import generate_token
+
+    from tests.unit.identity.helpers import CALLBACK, PASSWORD, auth_params, hidden_fields
+
+    settings = gateway_settings(data_dir=tmp_path)
+    gateway = create_gateway(settings, services=["identity"])
+    transport = httpx.ASGITransport(app=gateway)
+    async with (
+        gateway.router.lifespan_context(gateway),
+        httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as browser,
+    ):
+        signed_up = await browser.post(
+            "/api/v1/accounts", json={"email": "ada@example.com", "password": PASSWORD}
+        )
+        assert signed_up.status_code == 201
+        verifier = generate_token(48)
+        page = await browser.get(
+            "/realms/codeflix/protocol/openid-connect/auth",
+            params=auth_params(code_verifier=verifier),
+        )
+        form = {**hidden_fields(page.text), "username": "ada@example.com", "password": PASSWORD}
+        redirect = await browser.post("/realms/codeflix/login-actions/authenticate", data=form)
+        assert redirect.status_code == 303
+        code = parse_qs(urlsplit(redirect.headers["location"]).query)["code"][0]
+        token = await browser.post(
+            "/realms/codeflix/protocol/openid-connect/token",
+            data={
+                "grant_type": "authorization_code",
+                "client_id": "codeflix-web",
+                "code": code,
+                "redirect_uri": CALLBACK,
+                "code_verifier": verifier,
+            },
+        )
+    assert token.status_code == 200, token.text
