@@ -16,7 +16,6 @@ from apis.catalog.deps import (
     Cursor,
     Limit,
     SessionDep,
-    StoreDep,
     UploadsDep,
 )
 from apis.catalog.models import Upload, Video
@@ -99,10 +98,12 @@ async def update_video(
 
 @router.delete("/videos/{video_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_video(
-    video_id: uuid.UUID, session: SessionDep, store: StoreDep, if_match: IfMatch = None
+    video_id: uuid.UUID, session: SessionDep, manager: UploadsDep, if_match: IfMatch = None
 ) -> None:
-    """Delete a video and its media."""
-    await videos.delete_video(session=session, store=store, video_id=video_id, if_match=if_match)
+    """Delete a video, its media and its unfinished uploads."""
+    await videos.delete_video(
+        session=session, uploads=manager, video_id=video_id, if_match=if_match
+    )
 
 
 # -- tus uploads --------------------------------------------------------------------------------

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.catalog import schemas
-from apis.catalog.models import MEDIA_KINDS, CastMember, Category, Genre, MediaSlot, Video, utcnow
+from apis.catalog.models import (
+    MEDIA_KINDS,
+    CastMember,
+    Category,
+    Genre,
+    MediaSlot,
+    Upload,
+    Video,
+    utcnow,
+)
 from apis.catalog.publishing import publish
 from apis.catalog.resources import check_if_match, fetch_referenced, get_or_404, refuse_if
-from codeflix.storage import ObjectStore
+
+if TYPE_CHECKING:
+    from apis.catalog.uploads import Uploads
 
 
 def media_admin(slot: MediaSlot | None) -> schemas.MediaAdmin:
@@ -114,15 +127,23 @@ async def update_video(
 
 
 async def delete_video(
-    *, session: AsyncSession, store: ObjectStore, video_id: uuid.UUID, if_match: str | None
+    *, session: AsyncSession, uploads: Uploads, video_id: uuid.UUID, if_match: str | None
 ) -> None:
-    """Delete a video and, once that is committed, its media in storage."""
+    """Delete a video and, once that is committed, its media and unfinished uploads."""
     video = await get_or_404(session, Video, video_id)
     check_if_match(video, if_match, required=False)
+    unfinished = (
+        await session.scalars(
+            select(Upload).where(Upload.video_id == video_id, Upload.status == "receiving")
+        )
+    ).all()
+    in_flight = [(u.key, dict(u.storage_state)) for u in unfinished]
     await session.delete(video)
     await publish(session, "video.deleted", {"id": str(video.id)}, subject=str(video.id))
     await session.commit()
-    store.delete_prefix(video_media_prefix(video_id))
+    for key, state in in_flight:  # e.g. S3 multipart uploads would keep their parts
+        await uploads.target.abort(key, state)
+    await asyncio.to_thread(uploads.store.delete_prefix, video_media_prefix(video_id))
 
 
 def video_media_prefix(video_id: uuid.UUID) -> str:

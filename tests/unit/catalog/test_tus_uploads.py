@@ -193,3 +193,18 @@ async def test_options_tells_the_capabilities(catalog: CatalogHarness) -> None:
         "checksum",
     }
     assert "sha256" in response.headers["tus-checksum-algorithm"]
+
+
+async def test_deleting_a_video_drops_its_uploads_and_media(catalog: CatalogHarness) -> None:
+    url = await start(catalog, 10)
+    assert (await patch(catalog, url, 0, b"abcde")).status_code == 204
+    image = png()
+    banner = await start(catalog, len(image), kind="banner")
+    assert (await patch(catalog, banner, 0, image)).status_code == 204
+    for upload_url in (url, banner):
+        video_url = upload_url.split("/uploads/")[0]
+        assert (await catalog.client.delete(video_url, headers=catalog.admin)).status_code == 204
+        head = await catalog.client.head(upload_url, headers={**catalog.admin, **TUS})
+        assert head.status_code == 404
+    assert catalog.app.state.store.list("videos") == []
+    await catalog.wait_for_event(lambda e: e.type == "video.deleted")
