@@ -88,3 +88,43 @@ def sign_in_help(base_url: str) -> list[str]:
         "                first admin: codeflix users create --email you@example.com --role admin",
         "                command line: codeflix login --email you@example.com",
     ]
+
+
+identity_app = typer.Typer(
+    name="identity", help="Operate the identity provider.", no_args_is_help=True
+)
+
+
+async def rotate_key(*, data_dir: Path) -> tuple[str, str]:
+    """Rotate the signing key now; returns the new kid and until when the old one is published."""
+    from datetime import timedelta
+
+    from apis.identity.app import create_app
+    from apis.identity.config import get_settings
+    from apis.identity.keys import RETIREMENT_GRACE, rotate_signing_key
+
+    settings = get_settings(data_dir=data_dir)
+    app = create_app(settings)
+    runtime = app.state.runtime
+    async with app.router.lifespan_context(app), app.state.sessions.begin() as session:
+        now = runtime.clock()
+        kid = await rotate_signing_key(session=session, secret=settings.secret_key, now=now)
+    until = now + timedelta(seconds=settings.access_token_seconds) + RETIREMENT_GRACE
+    return kid, until.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@identity_app.command("rotate-key")
+def rotate_key_command(
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the SQLite files live.", envvar="CODEFLIX_DATA_DIR")
+    ] = Path("var"),
+) -> None:
+    """Sign new tokens with a new key now; the old key stays published until its tokens expire."""
+    from codeflix.settings import SettingsError
+
+    try:
+        kid, until = asyncio.run(rotate_key(data_dir=data_dir))
+    except SettingsError as e:
+        err_console.print(f"[red]codeflix identity rotate-key:[/red] {e}")
+        raise typer.Exit(1) from None
+    console.print(f"New signing key {kid}; the previous one stays in the JWKS until {until}.")

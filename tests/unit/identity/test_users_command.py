@@ -60,3 +60,19 @@ def test_a_taken_email_is_refused(run: Run) -> None:
     again = run("--email", "ED@example.com", "--password", STRONG)
     assert again.exit_code == 1
     assert "already exists" in again.output
+
+
+def test_identity_rotate_key_publishes_a_new_key_and_keeps_the_old(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODEFLIX_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    first = runner.invoke(app, ["identity", "rotate-key"])
+    second = runner.invoke(app, ["identity", "rotate-key"])
+    assert first.exit_code == second.exit_code == 0, first.output + second.output
+    assert "the previous one stays in the JWKS until" in second.output
+    with sqlite3.connect(tmp_path / "identity.db") as db:
+        rows = db.execute("SELECT kid, retired_at IS NULL FROM signing_keys").fetchall()
+    active = [kid for kid, is_active in rows if is_active]
+    assert len(rows) == 3 and len(active) == 1
+    assert active[0] in second.output
