@@ -130,10 +130,11 @@ from codeflix.worker_commands import worker_app  # noqa: E402
 app.add_typer(worker_app)
 app.add_typer(dlq_app)
 
-from apis.identity.commands import users_app  # noqa: E402 - heavy imports wait for the command
+from apis.identity.commands import identity_app, users_app  # noqa: E402 - imports wait for use
 from codeflix.login import login  # noqa: E402
 
 app.add_typer(users_app)
+app.add_typer(identity_app)
 app.command()(login)
 
 from actors.encode_command import encode  # noqa: E402 - PyAV and Ray load only when it runs
