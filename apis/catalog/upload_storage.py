@@ -5,11 +5,11 @@ Each PATCH streams through a :class:`PatchWriter` straight into the object store
 - ``file://``: the bytes are appended in place to the object's file (no temporary file); a
   PATCH that is refused (bad checksum) is cut off again with ``truncate``.
 - S3 (s3fs): the upload is an S3 multipart upload. Whole parts go up as soon as they fill;
-  the few bytes past the last whole part wait in a small ``.tail`` object until the next
+  the few bytes past the last whole part wait in a small ``.tail-<offset>`` object until the next
   PATCH (S3 parts must be at least 5 MB), so any PATCH size works and nothing is lost when a
   connection drops. Parts are only recorded once the PATCH is accepted.
 
-The state needed to resume (multipart id, parts, tail size) is a small JSON dict the caller
+The state needed to resume (multipart id, parts, tail object) is a small JSON dict the caller
 keeps in its database, so an upload survives a restart of the service.
 """
 
@@ -145,13 +145,13 @@ class S3MultipartTarget:
     async def begin(self, key: str) -> dict[str, Any]:
         bucket, path = self._bucket_key(key)
         created = await self.call("create_multipart_upload", Bucket=bucket, Key=path)
-        return {"multipart_id": created["UploadId"], "parts": [], "tail": 0}
+        return {"multipart_id": created["UploadId"], "parts": [], "tail": None}
 
     async def writer(self, key: str, state: dict[str, Any], offset: int) -> PatchWriter:
         tail = b""
         if state.get("tail"):
-            tail = await asyncio.to_thread(self.store.read_bytes, tail_key(key))
-        return S3PartWriter(self, key, state, tail)
+            tail = await asyncio.to_thread(self.store.read_bytes, state["tail"])
+        return S3PartWriter(self, key, state, tail, offset)
 
     async def abort(self, key: str, state: dict[str, Any]) -> None:
         bucket, path = self._bucket_key(key)
@@ -159,23 +159,33 @@ class S3MultipartTarget:
             await self.call(
                 "abort_multipart_upload", Bucket=bucket, Key=path, UploadId=state["multipart_id"]
             )
-        await asyncio.to_thread(self.store.delete, tail_key(key))
+        if state.get("tail"):
+            await asyncio.to_thread(self.store.delete, state["tail"])
 
 
-def tail_key(key: str) -> str:
-    return f"{key}.tail"
+def tail_key(key: str, end: int) -> str:
+    """Where the bytes before offset ``end`` past the last whole part wait. Named by the
+    offset, so a tail written by a PATCH whose offset was never recorded is never read."""
+    return f"{key}.tail-{end}"
 
 
 class S3PartWriter:
     def __init__(
-        self, target: S3MultipartTarget, key: str, state: dict[str, Any], tail: bytes
+        self,
+        target: S3MultipartTarget,
+        key: str,
+        state: dict[str, Any],
+        tail: bytes,
+        offset: int,
     ) -> None:
         self.target, self.key, self.state = target, key, state
         self.buffer = bytearray(tail)
+        self.end = offset  # the upload's offset after the bytes written so far
         self.new_parts: list[dict[str, Any]] = []
 
     async def write(self, data: bytes) -> None:
         self.buffer += data
+        self.end += len(data)
         while len(self.buffer) >= self.target.part_bytes:
             part = bytes(self.buffer[: self.target.part_bytes])
             del self.buffer[: self.target.part_bytes]
@@ -210,14 +220,20 @@ class S3PartWriter:
                 UploadId=self.state["multipart_id"],
                 MultipartUpload={"Parts": parts},
             )
-            await asyncio.to_thread(store.delete, tail_key(self.key))
+            await self._drop_old_tail()
             store.fs.invalidate_cache()
-            return {**self.state, "parts": parts, "tail": 0}
+            return {**self.state, "parts": parts, "tail": None}
+        tail = None
         if self.buffer:
-            await asyncio.to_thread(store.write_bytes, tail_key(self.key), bytes(self.buffer))
-        elif self.state.get("tail"):
-            await asyncio.to_thread(store.delete, tail_key(self.key))
-        return {**self.state, "parts": parts, "tail": len(self.buffer)}
+            tail = tail_key(self.key, self.end)
+            await asyncio.to_thread(store.write_bytes, tail, bytes(self.buffer))
+        if tail != self.state.get("tail"):
+            await self._drop_old_tail()
+        return {**self.state, "parts": parts, "tail": tail}
+
+    async def _drop_old_tail(self) -> None:
+        if self.state.get("tail"):
+            await asyncio.to_thread(self.target.store.delete, self.state["tail"])
 
     async def discard(self) -> None:
         self.buffer.clear()
