@@ -17,6 +17,7 @@ from apis.subscription.admin_routes import router as admin_router
 from apis.subscription.billing import BillingRules
 from apis.subscription.clock import Clock, SystemClock
 from apis.subscription.config import SubscriptionSettings, get_settings
+from apis.subscription.database import migrate
 from apis.subscription.deps import Services
 from apis.subscription.gateway import PaymentGateway
 from apis.subscription.models import Base
@@ -81,8 +82,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
+        await migrate(engine)
         if settings.seed_plans or platform is not None:
             async with sessions() as session, session.begin():
                 await plans.seed_default_plans(session=session, now=clock.now())
