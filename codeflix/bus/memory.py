@@ -74,6 +74,11 @@ class InMemoryBus:
                 await task
         self._workers.clear()
 
+    async def check(self) -> None:
+        """Readiness: raises :class:`BusError` once the bus is closed."""
+        if self._closed or not self._started:
+            raise BusError("the in-process bus is not running")
+
     async def join(self) -> None:
         """Wait until every queued message is handled, retries included (for tests)."""
         await self._idle.wait()

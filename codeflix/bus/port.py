@@ -93,6 +93,9 @@ class Bus(Protocol):
     async def close(self) -> None:
         """Stop consuming and disconnect; idempotent."""
 
+    async def check(self) -> None:
+        """For readiness checks: raises :class:`BusError` when the bus cannot deliver now."""
+
     async def publish(self, envelope: Envelope) -> None:
         """Publish and return once the broker has the message (publisher confirm)."""
 

@@ -118,6 +118,11 @@ class RabbitMQBus(DeadLetterOps):
         connection, self._connection, self._exchange = self._connection, None, None
         await connection.close()
 
+    async def check(self) -> None:
+        """Readiness: raises :class:`BusUnavailable` unless connected to the broker now."""
+        if self._connection is None or not self._connection.connected.is_set():
+            raise BusUnavailable("not connected to RabbitMQ")
+
     # -- publishing --------------------------------------------------------------------------
     async def publish(self, envelope: Envelope) -> None:
         await self.publish_raw(

@@ -212,3 +212,9 @@ class BusContract:
     async def test_dead_letter_operations_refuse_an_unknown_queue(self, bus: Bus) -> None:
         with pytest.raises(BusError):
             await bus.dead_letters("nobody.listens-here")
+
+    async def test_check_passes_while_running_and_fails_once_closed(self, bus: Bus) -> None:
+        await bus.check()
+        await bus.close()
+        with pytest.raises(BusError):
+            await bus.check()
