@@ -59,24 +59,30 @@ async def issue_grant(
     assert tree is not None and master is not None
     expires_at = int(now) + ttl_seconds
 
-    def signed_url(key: str | None, max_height: int | None = None) -> str | None:
+    limit = entitlement.max_height
+    tokens: dict[str, str] = {}
+
+    def signed_url(key: str | None) -> str | None:
         if key is None:
             return None
-        # The HLS tree's grant covers what lies inside it; an image kept elsewhere gets a
-        # grant of its own folder.
+        # One grant for the HLS tree, limits included, whichever of its files the URL names
+        # (a poster URL must not open the rungs the manifest URL keeps closed); an image kept
+        # elsewhere gets a grant of its own folder.
         prefix = tree if key.startswith(tree) else _folder(key)
-        denied = taller_rungs(video.renditions, max_height) if prefix == tree else ()
-        grant = Grant(prefix, expires_at, user_id=user_id, max_height=max_height, denied=denied)
-        return media_url(base_url, signer.sign(grant), key)
+        if prefix not in tokens:
+            denied = taller_rungs(video.renditions, limit) if prefix == tree else ()
+            grant = Grant(prefix, expires_at, user_id=user_id, max_height=limit, denied=denied)
+            tokens[prefix] = signer.sign(grant)
+        return media_url(base_url, tokens[prefix], key)
 
     grants_issued.labels(outcome="issued").inc()
     return PlaybackGrantPublic(
         video_id=video.video_id,
-        manifest_url=signed_url(master, entitlement.max_height) or "",
+        manifest_url=signed_url(master) or "",
         expires_at=datetime.fromtimestamp(expires_at, UTC),
         poster_url=signed_url(video.poster_key),
         thumbnails_url=signed_url(video.thumbnails_key),
-        max_height=entitlement.max_height,
+        max_height=limit,
     )
 
 

@@ -79,6 +79,9 @@ async def test_a_height_limit_shows_only_the_allowed_rungs(playback: PlaybackHar
     assert (await playback.client.get(f"{base}/v360/seg_00000.m4s")).status_code == 200
     for refused in ("v720/index.m3u8", "v720/seg_00000.m4s", "v720/init.mp4"):
         assert (await playback.client.get(f"{base}/{refused}")).status_code == 403
+    # The poster's URL carries the same grant: it opens nothing the manifest's keeps closed.
+    poster_tree = body["poster_url"].rsplit("/", 1)[0]
+    assert poster_tree == base
     full = (await playback.grant(video_id, user="premium")).json()
     assert "v720/index.m3u8" in (await playback.client.get(full["manifest_url"])).text
 
