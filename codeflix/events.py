@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -169,9 +169,13 @@ class VideoUploaded(EventData):
 
     video_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")
     kind: MediaKind = "video"
-    source_key: str = Field(min_length=1, description="storage key of the uploaded master")
+    source_key: str = Field(
+        min_length=1, max_length=1024, description="storage key of the uploaded master"
+    )
     size_bytes: int | None = Field(default=None, ge=0)
-    heights: list[int] | None = Field(default=None, description="ladder heights; None = auto")
+    heights: list[Annotated[int, Field(ge=16, le=4320)]] | None = Field(
+        default=None, max_length=12, description="ladder heights; None = auto"
+    )
 
 
 @event_model("video.encoding.started", 1)

@@ -295,3 +295,18 @@ async def test_uploads_are_encoded_in_the_order_they_arrive(
         await bus.publish(upload(f"v{n}"))
     await bus.join()
     assert [r.output_uri.split("/")[-2] for r in runner.requests] == [f"v{n}" for n in range(6)]
+
+
+@pytest.mark.parametrize("heights", [[0], [-360], [100_000], [360] * 13])
+async def test_nonsense_ladder_heights_are_dead_lettered_as_invalid(
+    bus: InMemoryBus, store: ObjectStore, outcomes: Recorder, heights: list[int]
+) -> None:
+    runner = FakeEncodeRunner()
+    await worker(bus, store, runner).start()
+    raw = upload().model_dump(mode="json")
+    raw["data"]["heights"] = heights
+    await bus.publish(Envelope.model_validate(raw))
+    await bus.join()
+    [dead] = await bus.dead_letters("encoder.uploads")
+    assert dead.reason is not None and dead.reason.startswith("invalid_data")
+    assert runner.requests == []
