@@ -31,6 +31,7 @@ from codeflix.storage import ObjectNotFound, ObjectStore
 
 MASTER_PLAYLIST = "master.m3u8"
 MAX_PLAYLIST_BYTES = 1024 * 1024
+LADDER_CACHE_SECONDS = 300
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges, ETag",
@@ -52,8 +53,9 @@ class MediaEdge:
         self, *, store: ObjectStore, signer: GrantSigner, clock: Callable[[], float]
     ) -> None:
         self.store, self.signer, self.clock = store, signer, clock
-        # (prefix, max height) -> relative paths of the rungs that grant may not load.
-        self._blocked: dict[tuple[str, int], frozenset[str]] = {}
+        # (prefix, max height) -> (read at, relative paths of the rungs it may not load); read
+        # again after a while so a re-encoded ladder is picked up.
+        self._blocked: dict[tuple[str, int], tuple[float, frozenset[str]]] = {}
 
     async def serve(
         self, *, token: str, key: str, headers: Mapping[str, str], head: bool = False
@@ -132,8 +134,9 @@ class MediaEdge:
         """Whether ``key`` belongs to a rung taller than the grant allows."""
         assert grant.max_height is not None
         cache_key = (grant.prefix, grant.max_height)
-        blocked = self._blocked.get(cache_key)
-        if blocked is None:
+        now = self.clock()
+        read_at, blocked = self._blocked.get(cache_key, (0.0, None))
+        if blocked is None or now - read_at > LADDER_CACHE_SECONDS:
             try:
                 master = await read_whole(self.store, grant.prefix + MASTER_PLAYLIST)
             except ObjectNotFound:
@@ -148,7 +151,7 @@ class MediaEdge:
             )
             if len(self._blocked) > 4096:
                 self._blocked.clear()
-            self._blocked[cache_key] = blocked
+            self._blocked[cache_key] = (now, blocked)
         relative = key[len(grant.prefix) :]
         return any(relative == b or (b.endswith("/") and relative.startswith(b)) for b in blocked)
 

@@ -105,3 +105,21 @@ async def test_a_height_limited_grant_carries_the_closed_rungs(playback: Playbac
     base = body["manifest_url"].rsplit("/", 1)[0]
     assert (await playback.client.get(f"{base}/v720/seg_00000.m4s")).status_code == 403
     assert (await playback.client.get(f"{base}/v360/seg_00000.m4s")).status_code == 200
+
+
+async def test_the_edge_rereads_a_re_encoded_ladder(playback: PlaybackHarness) -> None:
+    video_id = await playback.add_video()
+    playback.entitlements.max_height["basic"] = 360
+    body = (await playback.grant(video_id, user="basic")).json()
+    base = body["manifest_url"].rsplit("/", 1)[0]
+    assert (await playback.client.get(f"{base}/v720/init.mp4")).status_code == 403
+    # Re-encoded: the folder names now hold other heights.
+    master = playback.store.read_bytes(f"videos/{video_id}/hls/master.m3u8").decode()
+    swapped = (
+        master.replace("640x360", "WxH").replace("1280x720", "640x360").replace("WxH", "1280x720")
+    )
+    playback.store.write_bytes(f"videos/{video_id}/hls/master.m3u8", swapped.encode())
+    assert (await playback.client.get(f"{base}/v720/init.mp4")).status_code == 403  # cached
+    playback.clock.now += 301
+    assert (await playback.client.get(f"{base}/v720/init.mp4")).status_code == 200
+    assert (await playback.client.get(f"{base}/v360/init.mp4")).status_code == 403
