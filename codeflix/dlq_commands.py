@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn, TypeVar
 
@@ -29,6 +30,9 @@ def _with_bus(action: Callable[..., Awaitable[T]]) -> T:
     from codeflix.bus.rabbitmq import RabbitMQBus
     from codeflix.settings import common_settings
 
+    # The client library's own retry chatter is not for this command's user.
+    for name in ("aio_pika", "aiormq"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     settings = common_settings()
     if not settings.amqp_url:
         _fail("set CODEFLIX_AMQP_URL to the broker (dead letters live in RabbitMQ)")

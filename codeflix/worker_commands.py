@@ -35,7 +35,7 @@ def encoder(
     """Encode uploaded masters: consume video.uploaded, run the pipeline on Ray, report."""
     from actors.encoder_runtime import BrokerRequired, run_standalone
     from actors.encoder_settings import get_settings
-    from codeflix.bus import BusUnavailable
+    from codeflix.bus import BusError
     from codeflix.observability import configure_logging
     from codeflix.settings import SettingsError
 
@@ -59,7 +59,7 @@ def encoder(
 
     try:
         asyncio.run(main())
-    except (BrokerRequired, BusUnavailable) as e:
+    except (BrokerRequired, BusError) as e:
         _fail(str(e))
 
 

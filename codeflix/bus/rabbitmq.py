@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import socket
+import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,6 +64,10 @@ class RabbitMQBus(DeadLetterOps):
         reconnect_interval: float = 1.0,
         close_timeout: float = 5.0,
     ) -> None:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ("amqp", "amqps") or not parsed.hostname:
+            # Never echo the URL: it may carry a password.
+            raise BusError("the broker URL must look like amqp://user:password@host:5672/vhost")
         self.url = url
         self.exchange_name = exchange
         self.dead_letter_exchange_name = dead_letter_exchange

@@ -66,3 +66,16 @@ def test_help_explains_each_command(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage" in result.output
+
+
+@pytest.mark.parametrize("url", ["nonsense", "http://rabbit/", "amqp://", "amqp:///vhost"])
+@pytest.mark.parametrize("args", [["dlq", "list", "encoder.uploads"], ["worker", "encoder"]])
+def test_a_broker_url_that_is_not_amqp_is_refused_without_echoing_it(
+    monkeypatch: pytest.MonkeyPatch, url: str, args: list[str]
+) -> None:
+    monkeypatch.setenv("CODEFLIX_AMQP_URL", url)
+    monkeypatch.setenv("CODEFLIX_LOG_JSON", "false")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "amqp://user:password@host" in result.output
+    assert "Traceback" not in result.output
