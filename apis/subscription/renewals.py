@@ -15,17 +15,27 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.subscription import lifecycle
 from apis.subscription.billing import BillingRules, apply_charge_result, charge
 from apis.subscription.clock import Clock
 from apis.subscription.gateway import PaymentGateway
-from apis.subscription.models import Payment, Plan, Subscription, new_id
+from apis.subscription.models import (
+    IdempotencyRecord,
+    Payment,
+    Plan,
+    ProcessedWebhook,
+    Subscription,
+    new_id,
+)
 from apis.subscription.states import LIVE, Status
 
 log = logging.getLogger("codeflix.subscription.renewals")
+# A client retries within minutes, a provider redelivers within days: keep the ids longer.
+KEEP_IDEMPOTENCY_KEYS = timedelta(days=1)
+KEEP_WEBHOOKS = timedelta(days=30)
 
 
 class RenewalScheduler:
@@ -69,10 +79,28 @@ class RenewalScheduler:
                 await self._release(subscription_id)
         return handled
 
+    async def prune(self) -> int:
+        """Forget idempotency keys after a day and webhook ids after a month; returns how many."""
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            keys = await session.execute(
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.created_at < now - KEEP_IDEMPOTENCY_KEYS
+                )
+            )
+            webhooks = await session.execute(
+                delete(ProcessedWebhook).where(ProcessedWebhook.received_at < now - KEEP_WEBHOOKS)
+            )
+        return int(keys.rowcount or 0) + int(webhooks.rowcount or 0)  # type: ignore[attr-defined]
+
     async def _loop(self) -> None:
+        passes = 0
         while True:
             try:
                 await self.run_once()
+                passes += 1
+                if passes % 100 == 1:
+                    await self.prune()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database may be away; the next pass tries again

@@ -147,3 +147,16 @@ async def test_a_confirmation_after_the_timeout_is_refunded(
     history = await api.client.get("/api/v1/subscriptions/me/payments", headers=api.auth("user-r6"))
     assert history.json()["items"][0]["status"] == "refunded"
     assert (await api.me("user-r6"))["status"] == "expired"
+
+
+async def test_old_idempotency_keys_are_forgotten(
+    api: SubscriptionApi, replicas: list[RenewalScheduler]
+) -> None:
+    plan = await api.plan()
+    await api.subscribe("user-r7", plan["id"], key="yesterday")
+    assert await replicas[0].prune() == 0
+    api.clock.advance(days=2)
+    assert await replicas[0].prune() == 1
+    # The key is free again: the same request is a new one (and meets the live subscription)
+    # instead of getting the stored 201 back.
+    assert (await api.subscribe("user-r7", plan["id"], key="yesterday")).status_code == 409
