@@ -157,8 +157,12 @@ def _extension(kind: str, filename: str) -> str:
     return f".{extension}" if extension in known else ""
 
 
-async def get_upload(session: AsyncSession, video_id: uuid.UUID, upload_id: uuid.UUID) -> Upload:
-    upload = await session.get(Upload, upload_id, populate_existing=True)
+async def get_upload(
+    session: AsyncSession, video_id: uuid.UUID, upload_id: uuid.UUID, *, lock: bool = False
+) -> Upload:
+    """The upload; ``lock`` holds its row until the session commits, so two replicas never
+    append to the same upload at once (within a process ``Uploads.lock`` does it)."""
+    upload = await session.get(Upload, upload_id, populate_existing=True, with_for_update=lock)
     if upload is None or upload.video_id != video_id:
         raise NotFound(f"no upload {upload_id} for video {video_id}")
     return upload
@@ -198,7 +202,7 @@ async def receive_patch(
     checksum = parse_checksum(checksum_header)
     # A client resuming right after a dropped connection waits for the old PATCH to finish.
     async with uploads.lock(upload_id):
-        upload = await get_upload(session, video_id, upload_id)
+        upload = await get_upload(session, video_id, upload_id, lock=True)
         if upload.status != "receiving":
             raise Conflict(f"the upload is {upload.status}; start a new one to send another file")
         if offset != upload.offset:
@@ -251,7 +255,7 @@ async def terminate_upload(
 ) -> None:
     """Drop an upload and its bytes (tus termination); a completed upload's file stays."""
     async with uploads.lock(upload_id):
-        upload = await get_upload(session, video_id, upload_id)
+        upload = await get_upload(session, video_id, upload_id, lock=True)
         if upload.status == "receiving":
             await uploads.target.abort(upload.key, upload.storage_state)
             video = await session.get(Video, video_id)

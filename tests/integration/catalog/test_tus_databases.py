@@ -1,0 +1,9 @@
+"""The raw tus tests again, on PostgreSQL as well (row locks, BigInteger offsets, JSON state)."""
+
+from __future__ import annotations
+
+from tests.unit.catalog import test_tus_uploads as raw
+
+test_a_master_uploaded_in_pieces = raw.test_a_master_uploaded_in_pieces_is_stored_and_announced
+test_a_bad_checksum_keeps_nothing = raw.test_a_bad_checksum_keeps_nothing_of_the_patch
+test_deleting_a_video_drops_its_uploads = raw.test_deleting_a_video_drops_its_uploads_and_media
