@@ -29,6 +29,17 @@ from codeflix.platform import Platform
 from codeflix.storage import open_store
 from codeflix.web import service_app
 
+# The public paths the gateway (embedded) or Istio (deployed) routes to the catalog.
+ROUTE_PREFIXES = (
+    "/api/v1/admin/categories",
+    "/api/v1/admin/genres",
+    "/api/v1/admin/cast-members",
+    "/api/v1/admin/videos",
+    "/api/v1/categories",
+    "/api/v1/genres",
+    "/api/v1/videos",
+)
+
 
 @asynccontextmanager
 async def demo_title(platform: Platform | None, sessions: Any) -> AsyncIterator[None]:
@@ -94,15 +105,7 @@ def create_app(
         description="Categories, genres, cast members and videos; media uploads (tus); browsing.",
         lifespan=lifespan,
         readiness_checks={"database": database},
-        route_prefixes=(
-            "/api/v1/admin/categories",
-            "/api/v1/admin/genres",
-            "/api/v1/admin/cast-members",
-            "/api/v1/admin/videos",
-            "/api/v1/categories",
-            "/api/v1/genres",
-            "/api/v1/videos",
-        ),
+        route_prefixes=ROUTE_PREFIXES,
     )
     install_auth(app, verifier or verifier_for(settings, platform))
     app.state.settings = settings
