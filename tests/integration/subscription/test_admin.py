@@ -137,6 +137,10 @@ async def test_careless_and_hostile_input(api: SubscriptionApi) -> None:
     luhn = {**body, "payment_method": {**card, "cvc": "123", "number": "4242424242424241"}}
     refused = await client.post("/api/v1/subscriptions", json=luhn, headers=headers)
     assert refused.status_code == 402 and refused.json()["reason"] == "incorrect_number"
+    too_long = {**api.auth("user-h"), "Idempotency-Key": "k" * 256}
+    assert (
+        await client.post("/api/v1/subscriptions", json=body, headers=too_long)
+    ).status_code == 400
     unknown_plan = {**body, "plan_id": "00000000-0000-0000-0000-000000000000"}
     headers["Idempotency-Key"] = "h2"
     response = await client.post("/api/v1/subscriptions", json=unknown_plan, headers=headers)
@@ -163,3 +167,38 @@ async def test_roles_with_real_tokens(identity: IdentityHarness, tmp_path: Path)
         assert (await client.get(url, headers=identity.headers(roles=["admin"]))).status_code == 200
         assert (await client.get("/api/v1/subscriptions/me")).status_code == 401
         assert (await client.get("/api/v1/plans")).status_code == 200  # public
+
+
+async def test_hostile_refunds_and_cancels(api: SubscriptionApi) -> None:
+    plan = await api.plan(price_cents=500)
+    mine = (await api.subscribe("user-x1", plan["id"])).json()
+    other = (await api.subscribe("user-x2", plan["id"])).json()
+    others_payment = (
+        await api.client.get(
+            f"/api/v1/admin/subscriptions/{other['id']}/payments", headers=api.admin
+        )
+    ).json()["items"][0]["id"]
+    refund_url = f"/api/v1/admin/subscriptions/{mine['id']}/refund"
+    for body in ({"amount": 0}, {"amount": -5}, {"amount": "all"}, {"payment_id": "nope"}):
+        assert (await api.client.post(refund_url, json=body, headers=api.admin)).status_code == 422
+    # Another subscription's payment is not this one's to refund.
+    crossed = await api.client.post(
+        refund_url, json={"payment_id": others_payment}, headers=api.admin
+    )
+    assert crossed.status_code == 404
+    missing = "/api/v1/admin/subscriptions/00000000-0000-0000-0000-000000000000"
+    assert (await api.client.post(f"{missing}/cancel", headers=api.admin)).status_code == 404
+    assert (
+        await api.client.post(f"{missing}/refund", json={}, headers=api.admin)
+    ).status_code == 404
+    assert (
+        await api.client.post(
+            f"/api/v1/admin/subscriptions/{mine['id']}/cancel",
+            json={"at_period_end": "maybe"},
+            headers=api.admin,
+        )
+    ).status_code == 422
+    nobody = await api.client.post("/api/v1/subscriptions/me/cancel", headers=api.auth("user-x9"))
+    assert nobody.status_code == 404
+    assert (await api.client.get("/api/v1/plans", params={"limit": 101})).status_code == 422
+    assert api.sandbox.charges[0].refunded == 0
