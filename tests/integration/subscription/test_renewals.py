@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from apis.subscription.billing import BillingRules
+from apis.subscription.models import Subscription
 from apis.subscription.renewals import RenewalScheduler
 from codeflix.db import create_engine, session_factory
 from tests.integration.subscription.conftest import FAILS_LATER, LATER, SubscriptionApi
@@ -160,3 +162,44 @@ async def test_old_idempotency_keys_are_forgotten(
     # The key is free again: the same request is a new one (and meets the live subscription)
     # instead of getting the stored 201 back.
     assert (await api.subscribe("user-r7", plan["id"], key="yesterday")).status_code == 409
+
+
+async def use_card(api: SubscriptionApi, user: str, scenario: str) -> None:
+    """The customer's card on file starts behaving as ``scenario`` (e.g. it was replaced)."""
+    async with api.app.state.subscription.sessions() as session, session.begin():
+        await session.execute(
+            update(Subscription)
+            .where(Subscription.user_id == user)
+            .values(card_token=f"tok_{scenario}_{'0' * 16}")
+        )
+
+
+async def test_trial_ends_active_and_past_due_recovers_or_cancels(
+    api: SubscriptionApi, replicas: list[RenewalScheduler]
+) -> None:
+    scheduler = replicas[0]
+    trial = await api.plan(trial_days=7)
+    await api.subscribe("user-t1", trial["id"])
+    await api.subscribe("user-t2", trial["id"])
+    canceled = await api.client.post("/api/v1/subscriptions/me/cancel", headers=api.auth("user-t2"))
+    assert canceled.json()["status"] == "trialing"
+    api.clock.advance(days=7, minutes=1)
+    await scheduler.run_once()
+    assert (await api.me("user-t1"))["status"] == "active"  # trialing -> active, charged
+    assert (await api.me("user-t2"))["status"] == "canceled"  # trialing -> canceled, not charged
+    assert len(api.sandbox.charges) == 1
+
+    plan = await api.plan()
+    for user in ("user-t3", "user-t4"):
+        await api.subscribe(user, plan["id"])
+        await use_card(api, user, "fails")
+    api.clock.advance(days=32)
+    await scheduler.run_once()
+    assert {(await api.me(u))["status"] for u in ("user-t3", "user-t4")} == {"past_due"}
+    await use_card(api, "user-t3", "ok")
+    api.clock.advance(hours=12)
+    await scheduler.run_once()
+    recovered = await api.me("user-t3")
+    assert recovered["status"] == "active" and recovered["grace_ends_at"] is None
+    gave_up = await api.client.post("/api/v1/subscriptions/me/cancel", headers=api.auth("user-t4"))
+    assert gave_up.json()["status"] == "canceled"  # past_due -> canceled, at once
