@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.subscription.clock import add_months
 from apis.subscription.models import Payment, Plan, Subscription
-from apis.subscription.states import ALLOWED, Status, transition
+from apis.subscription.states import Status, transition
 from codeflix.events import new_event
 from codeflix.outbox import add_to_outbox
 
@@ -45,10 +45,6 @@ async def record_event(
     }
     event = new_event(event_type, data, subject=subscription.id, producer=PRODUCER)
     await add_to_outbox(session, event)
-
-
-def can_become(subscription: Subscription, target: Status) -> bool:
-    return target in ALLOWED[Status(subscription.status)]
 
 
 async def start_trial(
