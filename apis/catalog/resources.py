@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from apis.catalog.models import Resource
 from codeflix.problems import NotFound, PreconditionFailed, Problem, UnprocessableContent
@@ -41,6 +42,17 @@ def check_if_match(resource: Resource, if_match: str | None, *, required: bool =
             "read it again and retry",
             headers={"ETag": etag(resource)},
         )
+
+
+async def flush_changes(session: AsyncSession) -> None:
+    """Write the pending changes; when another writer changed the row first, answer 412."""
+    try:
+        await session.flush()
+    except StaleDataError:
+        await session.rollback()
+        raise PreconditionFailed(
+            "the resource changed while you were changing it; read it again and retry"
+        ) from None
 
 
 async def get_or_404(session: AsyncSession, model: type[R], resource_id: uuid.UUID) -> R:

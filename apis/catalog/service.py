@@ -24,6 +24,7 @@ from apis.catalog.publishing import publish
 from apis.catalog.resources import (
     check_if_match,
     fetch_referenced,
+    flush_changes,
     get_or_404,
     names,
     refuse_if,
@@ -74,7 +75,7 @@ async def update_category(
     for field, value in changes.changes().items():
         setattr(category, field, value)
     category.updated_at = utcnow()
-    await session.flush()
+    await flush_changes(session)
     await publish(session, "category.updated", category_public(category), subject=str(category.id))
     await session.commit()
     return category
@@ -101,6 +102,7 @@ async def delete_category(
     ).all()
     refuse_delete_in_use(f"category '{category.name}'", genres=genres, videos=videos)
     await session.delete(category)
+    await flush_changes(session)
     await publish(session, "category.deleted", {"id": str(category.id)}, subject=str(category.id))
     await session.commit()
 
@@ -158,7 +160,7 @@ async def update_genre(
     for field, value in values.items():
         setattr(genre, field, value)
     genre.updated_at = utcnow()
-    await session.flush()
+    await flush_changes(session)
     await publish(session, "genre.updated", genre_public(genre), subject=str(genre.id))
     await session.commit()
     return genre
@@ -192,6 +194,7 @@ async def delete_genre(*, session: AsyncSession, genre_id: uuid.UUID, if_match: 
     ).all()
     refuse_delete_in_use(f"genre '{genre.name}'", videos=videos)
     await session.delete(genre)
+    await flush_changes(session)
     await publish(session, "genre.deleted", {"id": str(genre.id)}, subject=str(genre.id))
     await session.commit()
 
@@ -222,7 +225,7 @@ async def update_cast_member(
     for field, value in changes.changes().items():
         setattr(member, field, value)
     member.updated_at = utcnow()
-    await session.flush()
+    await flush_changes(session)
     await publish(
         session, "cast_member.updated", cast_member_public(member), subject=str(member.id)
     )
@@ -244,5 +247,6 @@ async def delete_cast_member(
     ).all()
     refuse_delete_in_use(f"cast member '{member.name}'", videos=videos)
     await session.delete(member)
+    await flush_changes(session)
     await publish(session, "cast_member.deleted", {"id": str(member.id)}, subject=str(member.id))
     await session.commit()

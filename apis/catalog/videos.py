@@ -21,7 +21,13 @@ from apis.catalog.models import (
     utcnow,
 )
 from apis.catalog.publishing import publish
-from apis.catalog.resources import check_if_match, fetch_referenced, get_or_404, refuse_if
+from apis.catalog.resources import (
+    check_if_match,
+    fetch_referenced,
+    flush_changes,
+    get_or_404,
+    refuse_if,
+)
 
 if TYPE_CHECKING:
     from apis.catalog.uploads import Uploads
@@ -120,7 +126,7 @@ async def update_video(
     for field, value in {**values, **references}.items():
         setattr(video, field, value)
     video.updated_at = utcnow()
-    await session.flush()
+    await flush_changes(session)
     await publish(session, "video.updated", video_public(video), subject=str(video.id))
     await session.commit()
     return video
@@ -139,6 +145,7 @@ async def delete_video(
     ).all()
     in_flight = [(u.key, dict(u.storage_state)) for u in unfinished]
     await session.delete(video)
+    await flush_changes(session)
     await publish(session, "video.deleted", {"id": str(video.id)}, subject=str(video.id))
     await session.commit()
     for key, state in in_flight:  # e.g. S3 multipart uploads would keep their parts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from tests.support.catalog import CatalogHarness
@@ -210,3 +211,20 @@ async def test_only_catalog_admins_administer(catalog: CatalogHarness) -> None:
         "/api/v1/admin/categories", json={"name": "X"}, headers=catalog.viewer
     )
     assert response.status_code == 403
+
+
+async def test_two_writers_with_the_same_etag_one_wins(catalog: CatalogHarness) -> None:
+    category = await catalog.create("categories", {"name": "Drama"})
+    url = f"/api/v1/admin/categories/{category['id']}"
+    tag = (await catalog.client.get(url, headers=catalog.admin)).headers["etag"]
+    responses = await asyncio.gather(
+        *(
+            catalog.client.patch(
+                url, json={"name": f"Drama {i}"}, headers={**catalog.admin, "If-Match": tag}
+            )
+            for i in range(4)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 412, 412, 412]
+    [winner] = [r.json()["name"] for r in responses if r.status_code == 200]
+    assert (await catalog.client.get(url, headers=catalog.admin)).json()["name"] == winner
