@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 async def complete_upload(session: AsyncSession, uploads: Uploads, upload: Upload) -> None:
     """The last byte is in: check the file, then move the media slot on and tell the others."""
-    video = await session.get(Video, upload.video_id, populate_existing=True)
+    # Locked and read fresh: an admin PATCH in between must not make this flush stale.
+    video = await session.get(Video, upload.video_id, populate_existing=True, with_for_update=True)
     assert video is not None  # the upload row would be gone with its video
     slot = video.slot(upload.kind)
     options = uploads.settings.storage_options
