@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -89,10 +90,15 @@ def test_killing_a_chunk_worker_midway_still_gives_a_complete_stream(
     killed: list[int] = []
 
     def kill_one_worker(update: EncodeProgress) -> None:
-        if not killed and update.chunks_done < update.chunks_total - 1:
+        if killed or update.chunks_done >= update.chunks_total - 1:
+            return
+        # The chunk just handed out may still be starting: give it a moment to begin.
+        deadline = time.monotonic() + 5
+        while not killed and time.monotonic() < deadline:
             for pid in _chunk_workers()[:1]:
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
+            time.sleep(0.02)
 
     result = run_encode_job(
         EncodeRequest(source_uri=str(long_clip), output_uri=f"file://{tmp_path}"),
