@@ -33,8 +33,12 @@ def run_encode_job(
     """Encode ``request.source_uri`` into an HLS tree at ``request.output_uri``.
 
     Raises :class:`pipeline.errors.UnplayableMaster` before writing anything when the master
-    cannot be streamed. Chunks finished by an earlier run of the same job are not encoded
-    again; ``EncodeResult.chunks_encoded`` says how many this run did.
+    cannot be streamed, :class:`~pipeline.errors.InvalidLadder` when no requested rung fits
+    it, :class:`~pipeline.errors.ChunkFailed` when part of it cannot be decoded (both
+    :class:`~pipeline.errors.PipelineError`). Chunks finished by an earlier run of the same
+    job are not encoded again; ``EncodeResult.chunks_encoded`` says how many this run did.
+    Progress is reported after every finished chunk; ``rung`` is None because a chunk
+    encodes all rungs at once.
     """
     return _run(plan_job(request), request, on_progress)
 
