@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
@@ -9,6 +10,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -84,8 +86,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await migrate(engine)
         if settings.seed_plans or platform is not None:
-            async with sessions() as session, session.begin():
-                await plans.seed_default_plans(session=session, now=clock.now())
+            with contextlib.suppress(IntegrityError):  # another replica seeded them just now
+                async with sessions() as session, session.begin():
+                    await plans.seed_default_plans(session=session, now=clock.now())
         async with AsyncExitStack() as stack:
             events = (
                 bus
