@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from apis.catalog.consumers import subscribe_all
 from apis.catalog.database import migrate
 from apis.catalog.demo import DEMO_OPTIONS, run_demo_title
 from apis.catalog.encoding import reannounce_unfinished
+from apis.catalog.expiry import sweep_forever
 from apis.catalog.upload_storage import upload_target
 from apis.catalog.uploads import Uploads
 from codeflix.auth import Verifier, install_auth, verifier_for
@@ -42,21 +44,27 @@ ROUTE_PREFIXES = (
 
 
 @asynccontextmanager
-async def demo_title(platform: Platform | None, sessions: Any) -> AsyncIterator[None]:
-    """Prepare the demo title in the background when ``codeflix up`` asked for it."""
-    options = platform.extras.get(DEMO_OPTIONS) if platform is not None else None
-    if platform is None or options is None:
-        yield
-        return
-    task = asyncio.create_task(
-        run_demo_title(platform=platform, sessions=sessions, options=options), name="demo-title"
-    )
+async def background(work: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
+    """Run ``work`` as a task while the context lasts; cancel it at the end."""
+    task = asyncio.create_task(work, name=name)
     try:
         yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+@asynccontextmanager
+async def demo_title(platform: Platform | None, sessions: Any) -> AsyncIterator[None]:
+    """Prepare the demo title in the background when ``codeflix up`` asked for it."""
+    options = platform.extras.get(DEMO_OPTIONS) if platform is not None else None
+    if platform is None or options is None:
+        yield
+        return
+    work = run_demo_title(platform=platform, sessions=sessions, options=options)
+    async with background(work, "demo-title"):
+        yield
 
 
 def create_app(
@@ -72,6 +80,8 @@ def create_app(
     # A session class of this app's own, so "after commit" hooks stay within the app.
     session_class = type("CatalogSession", (Session,), {})
     sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
+    target = upload_target(store, part_bytes=settings.upload_part_bytes)
+    uploads = Uploads(settings=settings, store=store, target=target)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,7 +92,14 @@ def create_app(
             if isinstance(bus, InMemoryBus):
                 async with sessions() as session:
                     await reannounce_unfinished(session=session)
-            async with OutboxRelay(engine, bus) as relay, demo_title(platform, sessions):
+            sweep = sweep_forever(
+                sessions, uploads, max_idle=timedelta(hours=settings.upload_max_idle_hours)
+            )
+            async with (
+                OutboxRelay(engine, bus) as relay,
+                background(sweep, "catalog-upload-sweeper"),
+                demo_title(platform, sessions),
+            ):
 
                 def wake_relay(_session: object) -> None:
                     relay.wake()  # send events as soon as their transaction commits
@@ -112,11 +129,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.store = store
-    app.state.uploads = Uploads(
-        settings=settings,
-        store=store,
-        target=upload_target(store, part_bytes=settings.upload_part_bytes),
-    )
+    app.state.uploads = uploads
     for router in (routes.router, video_routes.router, browse_routes.router):
         app.include_router(router)
     return app

@@ -20,6 +20,9 @@ class CatalogSettings(ServiceSettings):
     # S3 parts are at least 5 MB; bytes of a PATCH beyond the last full part wait in a small
     # "tail" object until the next PATCH, so this is also the most an upload holds in memory.
     upload_part_bytes: int = Field(default=8 * MB, ge=5 * MB)
+    upload_max_idle_hours: float = Field(
+        default=7 * 24, gt=0, description="an upload no PATCH touched for this long is dropped"
+    )
     migrate_on_start: bool = Field(
         default=True, description="apply the Alembic migrations when the service starts"
     )

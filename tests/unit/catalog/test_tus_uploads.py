@@ -208,3 +208,36 @@ async def test_deleting_a_video_drops_its_uploads_and_media(catalog: CatalogHarn
         assert head.status_code == 404
     assert catalog.app.state.store.list("videos") == []
     await catalog.wait_for_event(lambda e: e.type == "video.deleted")
+
+
+async def test_abandoned_uploads_are_dropped(catalog: CatalogHarness) -> None:
+    from datetime import timedelta
+
+    from apis.catalog.expiry import expire_stale_uploads
+    from apis.catalog.models import utcnow
+
+    old = await start(catalog, 10)
+    assert (await patch(catalog, old, 0, b"abc")).status_code == 204
+    store = catalog.app.state.store
+    assert len([k for k in store.list("videos") if "/video/" in k]) == 1
+    async with catalog.app.state.sessions() as session:
+        dropped = await expire_stale_uploads(
+            session=session,
+            uploads=catalog.app.state.uploads,
+            now=utcnow() + timedelta(days=8),
+            max_idle=timedelta(days=7),
+        )
+    assert dropped == 1
+    assert (await catalog.client.head(old, headers={**catalog.admin, **TUS})).status_code == 404
+    assert (await video_of(catalog, old))["media"]["video"]["status"] == "pending"
+    assert [k for k in store.list("videos") if "/video/" in k] == []
+    fresh = await start(catalog, 10)
+    async with catalog.app.state.sessions() as session:
+        kept = await expire_stale_uploads(
+            session=session,
+            uploads=catalog.app.state.uploads,
+            now=utcnow(),
+            max_idle=timedelta(days=7),
+        )
+    assert kept == 0
+    assert (await catalog.client.head(fresh, headers={**catalog.admin, **TUS})).status_code == 200
