@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import jsonschema
@@ -11,18 +10,12 @@ import pytest
 
 from apis.identity.config import DEFAULT_REALM_FILE
 from apis.identity.realm import ClientConfig, RealmFileError, default_roles, load_realm
-from tests.conftest import ROOT
-
-# The Keycloak operator's CRD schemas live next to the project (see shared/schemas/README.md).
-SCHEMAS = Path(os.environ.get("CODEFLIX_SCHEMAS_DIR", ROOT.parent / "shared" / "schemas"))
+from tests.support.manifests import custom_resource_schema
 
 
 def realm_import_schema() -> dict[str, object]:
     """The JSON Schema of Keycloak's KeycloakRealmImport; ``spec.realm`` is the realm export."""
-    source = SCHEMAS / "k8s.keycloak.org" / "keycloakrealmimport_v2alpha1.json"
-    assert source.exists(), f"the Keycloak operator schemas are missing at {source}"
-    schema: dict[str, object] = json.loads(source.read_text())
-    return schema
+    return custom_resource_schema("k8s.keycloak.org/v2alpha1", "KeycloakRealmImport")
 
 
 def test_the_realm_file_validates_against_keycloaks_realm_import_schema() -> None:

@@ -2,44 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
 
 from apis.subscription.app import ROUTE_PREFIXES
 from apis.subscription.config import SubscriptionSettings
 from tests.conftest import ROOT
+from tests.support import manifests
+from tests.support.manifests import kustomize_documents
 
 HERE = ROOT / "manifests" / "subscription"
-SCHEMAS = Path(os.environ.get("CODEFLIX_SCHEMAS_DIR", ROOT.parent / "shared" / "schemas"))
-
-
-def documents() -> list[dict[str, Any]]:
-    kustomization = yaml.safe_load((HERE / "kustomization.yaml").read_text())
-    docs = []
-    for resource in kustomization["resources"]:
-        docs.extend(d for d in yaml.safe_load_all((HERE / resource).read_text()) if d)
-    return docs
+DOCUMENTS = kustomize_documents(HERE)
 
 
 def of_kind(kind: str) -> list[dict[str, Any]]:
-    return [d for d in documents() if d["kind"] == kind]
+    return manifests.of_kind(DOCUMENTS, kind)
 
 
-@pytest.mark.parametrize(
-    "doc",
-    [d for d in documents() if d["apiVersion"].startswith("networking.istio.io")],
-    ids=lambda d: f"{d['kind']}/{d['metadata']['name']}",
-)
-def test_istio_resources_match_their_schemas(doc: dict[str, Any]) -> None:
-    group, version = doc["apiVersion"].split("/")
-    schema = json.loads((SCHEMAS / group / f"{doc['kind'].lower()}_{version}.json").read_text())
-    jsonschema.validate(doc, schema)
+@pytest.mark.parametrize("doc", DOCUMENTS, ids=manifests.document_id)
+def test_every_resource_matches_the_schema_of_its_kind(doc: dict[str, Any]) -> None:
+    manifests.validate(doc)
 
 
 def test_every_public_prefix_is_routed_to_the_service() -> None:
