@@ -14,6 +14,7 @@ from codeflix.events import Envelope, VideoEncodingCompleted, new_event
 from codeflix.storage import ObjectStore
 from tests.contracts.bus import Recorder, eventually
 from tests.integration.bus_support import Names
+from tests.integration.conftest import s3_options
 from tests.integration.encoder.conftest import video_frames_played
 
 pytestmark = pytest.mark.usefixtures("ray_local")
@@ -28,8 +29,12 @@ def uploaded(video_id: str, source_key: str) -> Envelope:
     )
 
 
-async def start_worker(bus: RabbitMQBus, store: ObjectStore, names: Names) -> str:
-    settings = get_settings(encoder_queue=names.queue("encoder"), encoder_progress_interval=0)
+async def start_worker(
+    bus: RabbitMQBus, store: ObjectStore, names: Names, **settings_: object
+) -> str:
+    settings = get_settings(
+        encoder_queue=names.queue("encoder"), encoder_progress_interval=0, **settings_
+    )
     await build_worker(settings, bus, store).start()
     return settings.encoder_queue
 
@@ -73,3 +78,27 @@ async def test_master_that_is_not_a_video_ends_failed_with_the_pipelines_reason(
     assert failed.data["message"]
     assert await bus.dead_letters(queue) == []
     assert not store.list("videos/v2")
+
+
+async def test_deployed_shape_reads_the_master_from_s3_and_writes_the_stream_there(
+    bus: RabbitMQBus,
+    names: Names,
+    s3_store: ObjectStore,
+    s3_endpoint: str,
+    encoding_events: Recorder,
+    make_clip: Callable[[float, str], Path],
+    tmp_path: Path,
+) -> None:
+    s3_store.put_file(make_clip(3, "256x144"), "uploads/v3/master.mp4")
+    # The Ray tasks reach the bucket with the options the settings carry.
+    await start_worker(bus, s3_store, names, storage_options=s3_options(s3_endpoint))
+    await bus.publish(uploaded("v3", "uploads/v3/master.mp4"))
+    await eventually(
+        lambda: any(e.type.endswith(("completed", "failed")) for e in encoding_events.seen), 120
+    )
+    done = encoding_events.seen[-1].parse_data()
+    assert isinstance(done, VideoEncodingCompleted), encoding_events.seen[-1].data
+    for key in s3_store.list(done.hls_prefix):
+        if not key.split("/")[3].startswith("_"):  # the job's own bookkeeping stays behind
+            s3_store.get_file(key, tmp_path / key)
+    assert video_frames_played(tmp_path / done.master_playlist_key) == [3 * 25]
