@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections.abc import Callable
 
 from codeflix.bus import Bus
@@ -29,9 +30,11 @@ class ProgressReporter:
         upload: VideoUploaded,
         interval: float,
         *,
+        cause_id: uuid.UUID,
         clock: Callable[[], float] | None = None,
     ) -> None:
         self.bus, self.upload, self.interval = bus, upload, interval
+        self.cause_id = cause_id
         self.clock = clock or time.monotonic
         self._last: float | None = None
         self._queue: asyncio.Queue[EncodeProgress | None] = asyncio.Queue()
@@ -71,7 +74,12 @@ class ProgressReporter:
                 eta_seconds=progress.eta_seconds,
             )
             event = new_event(
-                "video.encoding.progressed", data, subject=self.upload.video_id, producer="encoder"
+                "video.encoding.progressed",
+                data,
+                subject=self.upload.video_id,
+                producer="encoder",
+                # The same step of the same upload is the same event, however often it is run.
+                event_id=uuid.uuid5(self.cause_id, f"progressed.{done}.{total}"),
             )
             # Progress is a courtesy: losing one must not fail the job.
             with contextlib.suppress(Exception):

@@ -3,8 +3,8 @@
 For each upload it publishes ``video.encoding.started``, throttled ``progressed`` events, then
 ``completed`` or ``failed``; the bus acks the upload only once that outcome is published. A
 worker that dies mid-job leaves the upload to be redelivered, and the retried job resumes from
-the chunks already in storage (the pipeline's job ids are deterministic). Outcome events get
-ids derived from the upload's id, so a retry republishes the same event, never a second one.
+the chunks already in storage (the pipeline's job ids are deterministic). Every report gets an
+id derived from the upload's id, so a retry republishes the same events, never new ones.
 """
 
 from __future__ import annotations
@@ -122,8 +122,10 @@ class EncoderWorker:
         started = VideoEncodingStarted(
             video_id=upload.video_id, kind=upload.kind, attempt=delivery_attempt()
         )
-        await self._publish(envelope, "video.encoding.started", started, None)
-        reporter = ProgressReporter(self.bus, upload, self.progress_interval, clock=self.clock)
+        await self._publish(envelope, "video.encoding.started", started, "started")
+        reporter = ProgressReporter(
+            self.bus, upload, self.progress_interval, cause_id=envelope.id, clock=self.clock
+        )
         try:
             async with reporter:
                 result = await asyncio.to_thread(
@@ -179,11 +181,11 @@ class EncoderWorker:
         await self._publish(envelope, "video.encoding.failed", failed, "failed")
         self._jobs.labels(outcome="failed").inc()
 
-    async def _publish(
-        self, cause: Envelope, type_: str, data: EventData, stable_as: str | None
-    ) -> None:
-        # Outcome events share one id per upload: consumers' inboxes drop repeats.
-        event_id = uuid.uuid5(cause.id, stable_as) if stable_as else None
+    async def _publish(self, cause: Envelope, type_: str, data: EventData, name: str) -> None:
+        # Each report has one id per upload, so when a redelivered upload is encoded again
+        # (say the worker died between publishing `completed` and acking), consumers' inboxes
+        # drop the repeats rather than see a new `started` after `completed`.
+        event_id = uuid.uuid5(cause.id, name)
         event = new_event(type_, data, subject=cause.subject, producer=PRODUCER, event_id=event_id)
         await self.bus.publish(event)
 

@@ -274,16 +274,23 @@ async def test_concurrency_bounds_the_jobs_run_at_once(
     assert types(outcomes).count("completed") == 5
 
 
-async def test_outcome_of_a_redelivered_upload_has_the_same_event_id(
+async def test_a_redelivered_upload_reports_with_the_same_event_ids(
     bus: InMemoryBus, store: ObjectStore, outcomes: Recorder
 ) -> None:
-    the_worker = worker(bus, store, FakeEncodeRunner())
+    # E.g. the worker died after publishing `completed` but before the upload was acked: the
+    # second run's reports must be repeats an inbox drops, not a `started` after `completed`.
+    the_worker = worker(bus, store, FakeEncodeRunner(chunks=2))
     event = upload()
     await the_worker.handle(event)
+    await bus.join()
+    first = [(e.type, e.id) for e in outcomes.seen]
     await the_worker.handle(event)
     await bus.join()
-    completed = [e.id for e in outcomes.seen if e.type.endswith("completed")]
-    assert len(completed) == 2 and completed[0] == completed[1]
+    assert [(e.type, e.id) for e in outcomes.seen[len(first) :]] == first
+    other = upload()  # a new upload of the same video is news, not a repeat
+    await the_worker.handle(other)
+    await bus.join()
+    assert not {e.id for e in outcomes.seen[2 * len(first) :]} & {i for _, i in first}
 
 
 async def test_uploads_are_encoded_in_the_order_they_arrive(
