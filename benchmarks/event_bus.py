@@ -32,7 +32,8 @@ import sqlalchemy as sa
 
 from codeflix.bus import Bus, InMemoryBus
 from codeflix.bus.port import DEFAULT_RETRY_DELAYS
-from codeflix.bus.rabbitmq import RabbitMQBus, retry_queue_name
+from codeflix.bus.rabbitmq import RabbitMQBus
+from codeflix.bus.rabbitmq_topology import retry_queue_name
 from codeflix.db import create_engine, session_factory
 from codeflix.events import Envelope, new_event
 from codeflix.outbox import OutboxRelay, add_outbox_table, add_to_outbox

@@ -18,32 +18,26 @@ from typing import Any
 
 import aio_pika
 from aio_pika.abc import (
-    AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
     AbstractRobustConnection,
 )
 
-from codeflix.bus.delivery import handle_delivery
 from codeflix.bus.port import (
-    ATTEMPT_HEADER,
     DEAD_LETTER_EXCHANGE,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_RETRY_DELAYS,
     EXCHANGE,
-    QUEUE_HEADER,
-    REASON_HEADER,
-    ROUTING_KEY_HEADER,
     BusError,
     BusUnavailable,
     Handler,
     Subscription,
 )
-from codeflix.bus.rabbitmq_dead_letters import DeadLetterOps, copy_message
+from codeflix.bus.rabbitmq_dead_letters import DeadLetterOps
+from codeflix.bus.rabbitmq_settle import settle
 from codeflix.bus.rabbitmq_topology import (
     declare_consumer_queues,
     declare_exchanges,
-    retry_queue_name,
 )
 from codeflix.events import Envelope
 
@@ -226,7 +220,7 @@ class RabbitMQBus(DeadLetterOps):
             if task is not None:
                 self._in_flight.add(task)
             try:
-                await self._settle(subscription, channel, message)
+                await settle(subscription, channel, message, self.dead_letter_exchange_name)
             finally:
                 if task is not None:
                     self._in_flight.discard(task)
@@ -234,50 +228,8 @@ class RabbitMQBus(DeadLetterOps):
         tag = await queue.consume(on_message)
         self._consumers.append((queue, tag))
 
-    async def _settle(
-        self, subscription: Subscription, channel: AbstractChannel, message: AbstractIncomingMessage
-    ) -> None:
-        headers = dict(message.headers or {})
-        # Our own header counts retries; the broker's counts redeliveries after a crash.
-        attempt = _count(headers.get(ATTEMPT_HEADER), 1) + _count(
-            headers.get("x-delivery-count"), 0
-        )
-        outcome = await handle_delivery(subscription, message.body, attempt)
-        try:
-            if outcome.action == "retry":
-                headers[ATTEMPT_HEADER] = attempt + 1
-                await channel.default_exchange.publish(
-                    copy_message(message, headers),
-                    routing_key=retry_queue_name(subscription.queue, outcome.delay),
-                )
-            elif outcome.action == "dead_letter":
-                headers.update(
-                    {
-                        REASON_HEADER: outcome.reason or "",
-                        QUEUE_HEADER: subscription.queue,
-                        ROUTING_KEY_HEADER: message.routing_key or "",
-                        ATTEMPT_HEADER: attempt,
-                    }
-                )
-                dlx = await channel.get_exchange(self.dead_letter_exchange_name, ensure=False)
-                await dlx.publish(copy_message(message, headers), routing_key=subscription.queue)
-            await message.ack()
-        except Exception:
-            # The broker went away mid-settlement: the message comes back after reconnecting.
-            log.warning("could not settle a message; it will be redelivered", exc_info=True)
-            with contextlib.suppress(Exception):
-                await message.nack(requeue=True)
-
     # -- dead letters: see DeadLetterOps -----------------------------------------------------
     def _require_connection(self) -> AbstractRobustConnection:
         if self._connection is None:
             raise BusError("the bus is not started")
         return self._connection
-
-
-def _count(value: object, default: int) -> int:
-    """A header holding a count; anything else (a publisher's mistake) counts as the default."""
-    try:
-        return max(int(str(value)), 0) if value is not None else default
-    except ValueError:
-        return default

@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 
 import aio_pika
 
-from codeflix.bus.rabbitmq import RabbitMQBus, retry_queue_name
+from codeflix.bus.rabbitmq import RabbitMQBus
+from codeflix.bus.rabbitmq_topology import retry_queue_name
 from tests.conftest import unique_name
 
 TEST_RETRY_DELAYS = (0.05, 0.5, 1.0, 5.0, 30.0, 120.0)
