@@ -1,17 +1,6 @@
-"""Alembic environment of the subscription service, on the connection ``database.py`` gives."""
-
-from __future__ import annotations
-
-from alembic import context
+"""Alembic environment of the subscription service: runs on the connection ``database.py`` gives."""
 
 from apis.subscription.models import Base
+from codeflix.migrations import run_migrations
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=Base.metadata,
-    version_table="alembic_version_subscription",
-    render_as_batch=connection.dialect.name == "sqlite",
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_migrations(Base.metadata, version_table="alembic_version_subscription")
