@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from actors.coordinator import run_encode_job
+from pipeline.errors import UnplayableMaster
 from pipeline.job import EncodeProgress, EncodeRequest
-from tests.support.media import assert_valid_hls, big_buck_bunny, tree
+from tests.support.media import assert_valid_hls, big_buck_bunny, make_clip, tree
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("ray_local")]
 
@@ -108,3 +109,21 @@ def test_killing_a_chunk_worker_midway_still_gives_a_complete_stream(
     assert result.chunks_encoded == result.chunks_total == 6
     assert_valid_hls(tmp_path, result, source_frames=720, frame_rate=30.0)
     assert "master.m3u8" in tree(tmp_path)
+
+
+def test_a_master_that_disappears_midway_fails_the_job_without_a_playlist(
+    tmp_path: Path,
+) -> None:
+    master = make_clip(tmp_path / "doomed.mp4", seconds=16)
+    out = tmp_path / "hls"
+
+    def delete_the_master(update: EncodeProgress) -> None:
+        master.unlink(missing_ok=True)
+
+    with pytest.raises(UnplayableMaster) as failed:
+        run_encode_job(
+            EncodeRequest(source_uri=str(master), output_uri=f"file://{out}", max_workers=1),
+            on_progress=delete_the_master,
+        )
+    assert failed.value.reason == "unreadable"
+    assert "master.m3u8" not in tree(out)
