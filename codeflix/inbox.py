@@ -63,6 +63,6 @@ async def first_delivery(
     elif dialect == "sqlite":
         insert = sqlite.insert(_inbox).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - Codeflix runs on PostgreSQL and SQLite only
-        raise NotImplementedError(f"inbox on {dialect} is not supported")
+        raise ValueError(f"the inbox needs PostgreSQL or SQLite, not {dialect}")
     result: Any = await session.execute(insert)
     return bool(result.rowcount == 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aio_pika
@@ -39,8 +40,8 @@ def copy_message(message: AbstractIncomingMessage, headers: dict[str, Any]) -> a
 class DeadLetterOps:
     """Mixin of :class:`~codeflix.bus.rabbitmq.RabbitMQBus` for the ``<queue>.dlq`` queues."""
 
-    def _require_connection(self) -> AbstractRobustConnection:
-        raise NotImplementedError
+    # Provided by RabbitMQBus: its live connection, or BusError when it is not started.
+    _require_connection: Callable[[], AbstractRobustConnection]
 
     @staticmethod
     def _dead_letter(message: AbstractIncomingMessage) -> DeadLetter:
