@@ -26,6 +26,17 @@ def quorum(**arguments: Any) -> dict[str, Any]:
     return {"x-queue-type": "quorum", **arguments}
 
 
+def consumer_queue_arguments(queue: str, dead_letter_exchange: str) -> dict[str, Any]:
+    """A consumer queue's arguments; the deployed topology (manifests/rabbitmq) repeats them."""
+    return quorum(
+        **{
+            "x-dead-letter-exchange": dead_letter_exchange,
+            "x-dead-letter-routing-key": queue,
+            "x-delivery-limit": DELIVERY_LIMIT,
+        }
+    )
+
+
 def retry_queue_name(queue: str, delay: float) -> str:
     return f"{queue}.retry.{round(delay * 1000)}"
 
@@ -46,15 +57,7 @@ async def declare_consumer_queues(
     dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments=quorum())
     await dlq.bind(dead_letter_exchange, routing_key=name)
     queue = await channel.declare_queue(
-        name,
-        durable=True,
-        arguments=quorum(
-            **{
-                "x-dead-letter-exchange": dead_letter_exchange,
-                "x-dead-letter-routing-key": name,
-                "x-delivery-limit": DELIVERY_LIMIT,
-            }
-        ),
+        name, durable=True, arguments=consumer_queue_arguments(name, dead_letter_exchange)
     )
     for key in subscription.routing_keys:
         await queue.bind(exchange, routing_key=key)
