@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from apis.catalog.upload_storage import upload_target
 from apis.catalog.uploads import Uploads
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import InMemoryBus, service_bus
-from codeflix.db import create_engine
+from codeflix.db import create_engine, database_check
 from codeflix.outbox import OutboxRelay
 from codeflix.platform import Platform
 from codeflix.storage import open_store
@@ -112,16 +112,12 @@ def create_app(
                     event.remove(session_class, "after_commit", wake_relay)
         await engine.dispose()
 
-    async def database() -> None:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
     app = service_app(
         "catalog",
         title="Codeflix catalog",
         description="Categories, genres, cast members and videos; media uploads (tus); browsing.",
         lifespan=lifespan,
-        readiness_checks={"database": database},
+        readiness_checks={"database": database_check(engine)},
         route_prefixes=ROUTE_PREFIXES,
     )
     install_auth(app, verifier or verifier_for(settings, platform))

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from apis.identity import pages, routes
 from apis.identity.config import REALM, IdentitySettings, get_settings
@@ -19,7 +18,7 @@ from apis.identity.realm import load_realm, seed_realm
 from apis.identity.service import IdentityRuntime, utc_now
 from apis.identity.sessions import prune_expired
 from codeflix.auth import PLATFORM_IDENTITY_APP, TokenVerifier, install_auth
-from codeflix.db import create_engine, session_factory
+from codeflix.db import create_engine, database_check, session_factory
 from codeflix.platform import Platform
 from codeflix.web import service_app
 
@@ -68,16 +67,12 @@ def create_app(
         yield
         await engine.dispose()
 
-    async def database() -> None:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
     app = service_app(
         "identity",
         title="Codeflix identity",
         description="Sign-up, sign-in and tokens: an OpenID Connect provider.",
         lifespan=lifespan,
-        readiness_checks={"database": database},
+        readiness_checks={"database": database_check(engine)},
         route_prefixes=(f"/realms/{REALM}", "/api/v1/accounts"),
     )
     app.state.runtime = runtime

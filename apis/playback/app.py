@@ -21,7 +21,7 @@ from apis.playback.routes import Playback, router
 from apis.playback.subscriptions import SubscriptionEntitlements, SubscriptionEventsConsumer
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import service_bus
-from codeflix.db import create_engine, session_factory
+from codeflix.db import create_engine, database_check, session_factory
 from codeflix.inbox import add_inbox_table
 from codeflix.platform import Platform
 from codeflix.storage import open_store
@@ -80,10 +80,6 @@ def create_app(
             yield
         await engine.dispose()
 
-    async def database() -> None:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
     async def media_store() -> None:
         # The media edge serves from here: the root (a bucket on S3) must answer.
         if not await anyio.to_thread.run_sync(store.fs.exists, store.root):
@@ -94,7 +90,7 @@ def create_app(
         title="Codeflix playback",
         description="Signed HLS grants and the media edge that serves them.",
         lifespan=lifespan,
-        readiness_checks={"database": database, "media_store": media_store},
+        readiness_checks={"database": database_check(engine), "media_store": media_store},
         route_prefixes=("/api/v1/playback", "/media"),
     )
     app.state.playback = Playback(

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from apis.subscription.routes import router
 from apis.subscription.sandbox import SandboxPaymentGateway
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import Bus, service_bus
-from codeflix.db import create_engine
+from codeflix.db import create_engine, database_check
 from codeflix.outbox import OutboxRelay, add_outbox_table
 from codeflix.platform import Platform
 from codeflix.web import service_app
@@ -105,16 +105,12 @@ def create_app(
             yield
         await engine.dispose()
 
-    async def database() -> None:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
     app = service_app(
         "subscription",
         title="Codeflix subscriptions",
         description="Plans, subscriptions, payments and renewals.",
         lifespan=lifespan,
-        readiness_checks={"database": database},
+        readiness_checks={"database": database_check(engine)},
         route_prefixes=ROUTE_PREFIXES,
     )
     install_auth(app, verifier or verifier_for(settings, platform))
