@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apis.catalog.models import Resource
 from apis.catalog.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from apis.catalog.resources import etag
 from apis.catalog.uploads import Uploads
 from codeflix.auth import Principal, require_roles
 from codeflix.storage import ObjectStore
 
 ADMIN_ROLE = "catalog-admin"
+IfMatch = Annotated[str | None, Header(description="the ETag you last read")]
+
+
+def tag_response(response: Response, resource: Resource, location: str | None = None) -> None:
+    """Send the resource's ETag (and, for a new one, where it lives)."""
+    response.headers["ETag"] = etag(resource)
+    if location:
+        response.headers["Location"] = location
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

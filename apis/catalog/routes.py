@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from apis.catalog import queries, schemas, service
-from apis.catalog.deps import ADMIN_ROLE, DEFAULT_PAGE_SIZE, Cursor, Limit, SessionDep
+from apis.catalog.deps import (
+    ADMIN_ROLE,
+    DEFAULT_PAGE_SIZE,
+    Cursor,
+    IfMatch,
+    Limit,
+    SessionDep,
+    tag_response,
+)
 from apis.catalog.models import CastMember, Category, Genre
-from apis.catalog.resources import etag, get_or_404
+from apis.catalog.resources import get_or_404
 from codeflix.auth import require_roles
 
 router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_roles(ADMIN_ROLE))])
-IfMatch = Annotated[str | None, Header(description="the ETag you last read")]
 ResourceSort = Literal["name", "-name", "created_at", "-created_at"]
-
-
-def _tagged(response: Response, resource: object, location: str | None = None) -> None:
-    response.headers["ETag"] = etag(resource)  # type: ignore[arg-type]
-    if location:
-        response.headers["Location"] = location
 
 
 # -- categories ---------------------------------------------------------------------------------
@@ -31,7 +32,7 @@ async def create_category(
 ) -> schemas.CategoryPublic:
     """Create a category."""
     category = await service.create_category(session=session, category_in=body)
-    _tagged(response, category, f"/api/v1/admin/categories/{category.id}")
+    tag_response(response, category, f"/api/v1/admin/categories/{category.id}")
     return service.category_public(category)
 
 
@@ -57,7 +58,7 @@ async def read_category(
 ) -> schemas.CategoryPublic:
     """Read a category; its ETag is in the response headers."""
     category = await get_or_404(session, Category, category_id)
-    _tagged(response, category)
+    tag_response(response, category)
     return service.category_public(category)
 
 
@@ -73,7 +74,7 @@ async def update_category(
     category = await service.update_category(
         session=session, category_id=category_id, changes=body, if_match=if_match
     )
-    _tagged(response, category)
+    tag_response(response, category)
     return service.category_public(category)
 
 
@@ -92,7 +93,7 @@ async def create_genre(
 ) -> schemas.GenrePublic:
     """Create a genre in existing categories."""
     genre = await service.create_genre(session=session, genre_in=body)
-    _tagged(response, genre, f"/api/v1/admin/genres/{genre.id}")
+    tag_response(response, genre, f"/api/v1/admin/genres/{genre.id}")
     return service.genre_public(genre)
 
 
@@ -125,7 +126,7 @@ async def read_genre(
 ) -> schemas.GenrePublic:
     """Read a genre."""
     genre = await get_or_404(session, Genre, genre_id)
-    _tagged(response, genre)
+    tag_response(response, genre)
     return service.genre_public(genre)
 
 
@@ -141,7 +142,7 @@ async def update_genre(
     genre = await service.update_genre(
         session=session, genre_id=genre_id, changes=body, if_match=if_match
     )
-    _tagged(response, genre)
+    tag_response(response, genre)
     return service.genre_public(genre)
 
 
@@ -158,7 +159,7 @@ async def create_cast_member(
 ) -> schemas.CastMemberPublic:
     """Create a cast member."""
     member = await service.create_cast_member(session=session, member_in=body)
-    _tagged(response, member, f"/api/v1/admin/cast-members/{member.id}")
+    tag_response(response, member, f"/api/v1/admin/cast-members/{member.id}")
     return service.cast_member_public(member)
 
 
@@ -186,7 +187,7 @@ async def read_cast_member(
 ) -> schemas.CastMemberPublic:
     """Read a cast member."""
     member = await get_or_404(session, CastMember, member_id)
-    _tagged(response, member)
+    tag_response(response, member)
     return service.cast_member_public(member)
 
 
@@ -202,7 +203,7 @@ async def update_cast_member(
     member = await service.update_cast_member(
         session=session, member_id=member_id, changes=body, if_match=if_match
     )
-    _tagged(response, member)
+    tag_response(response, member)
     return service.cast_member_public(member)
 
 

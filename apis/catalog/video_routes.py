@@ -14,17 +14,18 @@ from apis.catalog.deps import (
     ADMIN_ROLE,
     DEFAULT_PAGE_SIZE,
     Cursor,
+    IfMatch,
     Limit,
     SessionDep,
     UploadsDep,
+    tag_response,
 )
 from apis.catalog.models import Upload, Video
-from apis.catalog.resources import etag, get_or_404
+from apis.catalog.resources import get_or_404
 from codeflix.auth import require_roles
 from codeflix.problems import PreconditionFailed
 
 router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_roles(ADMIN_ROLE))])
-IfMatch = Annotated[str | None, Header(description="the ETag you last read")]
 VideoSort = Literal["title", "-title", "launch_year", "-launch_year", "created_at", "-created_at"]
 
 
@@ -34,8 +35,7 @@ async def create_video(
 ) -> schemas.VideoPublic:
     """Create a video; its genres must belong to its categories."""
     video = await videos.create_video(session=session, video_in=body)
-    response.headers["ETag"] = etag(video)
-    response.headers["Location"] = f"/api/v1/admin/videos/{video.id}"
+    tag_response(response, video, f"/api/v1/admin/videos/{video.id}")
     return videos.video_public(video)
 
 
@@ -76,7 +76,7 @@ async def read_video(
 ) -> schemas.VideoPublic:
     """Read a video with the state of its media."""
     video = await get_or_404(session, Video, video_id)
-    response.headers["ETag"] = etag(video)
+    tag_response(response, video)
     return videos.video_public(video)
 
 
@@ -92,7 +92,7 @@ async def update_video(
     video = await videos.update_video(
         session=session, video_id=video_id, changes=body, if_match=if_match
     )
-    response.headers["ETag"] = etag(video)
+    tag_response(response, video)
     return videos.video_public(video)
 
 
