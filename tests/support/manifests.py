@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,36 @@ KUBERNETES_VERSION = "1.30"
 BUILT_IN_GROUPS = ("v1", "apps/", "autoscaling/", "batch/", "policy/", "networking.k8s.io/")
 
 
+def _origin_checkout() -> Path | None:
+    """The local checkout this clone was made from, if it was cloned from a path."""
+    found = subprocess.run(
+        ["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    origin = Path(found.removeprefix("file://")) if found else None
+    return origin if origin and origin.is_absolute() else None
+
+
+@functools.cache
 def schemas_dir() -> Path:
-    folder = Path(os.environ.get("CODEFLIX_SCHEMAS_DIR", ROOT.parent / "shared" / "schemas"))
-    assert folder.is_dir(), (
-        f"the custom-resource schemas are missing at {folder}; "
+    """``CODEFLIX_SCHEMAS_DIR``, else ``shared/schemas`` beside the project (or beside the
+    checkout it was cloned from, for a fresh clone made elsewhere)."""
+    if "CODEFLIX_SCHEMAS_DIR" in os.environ:
+        candidates = [Path(os.environ["CODEFLIX_SCHEMAS_DIR"])]
+    else:
+        candidates = [ROOT.parent / "shared" / "schemas"]
+        if origin := _origin_checkout():
+            candidates.append(origin.parent / "shared" / "schemas")
+    for folder in candidates:
+        if folder.is_dir():
+            return folder
+    looked = ", ".join(str(c) for c in candidates)
+    raise AssertionError(
+        f"the custom-resource schemas are missing (looked in {looked}); "
         "set CODEFLIX_SCHEMAS_DIR to the folder that holds them"
     )
-    return folder
 
 
 def kustomize_documents(folder: Path) -> list[dict[str, Any]]:
