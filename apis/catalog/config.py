@@ -17,6 +17,11 @@ class CatalogSettings(ServiceSettings):
     max_video_bytes: int = Field(default=50 * GB, description="largest master of a video")
     max_trailer_bytes: int = Field(default=1 * GB, description="largest master of a trailer")
     max_image_bytes: int = Field(default=10 * MB, description="largest banner or thumbnail")
+    # A few bytes of PNG can declare gigapixels; images are refused by their declared size
+    # before anything decodes them. Pillow refuses anything past ~89 M pixels on its own.
+    max_image_pixels: int = Field(
+        default=40_000_000, gt=0, le=89_000_000, description="most pixels of a banner or thumbnail"
+    )
     # S3 parts are at least 5 MB; bytes of a PATCH beyond the last full part wait in a small
     # "tail" object until the next PATCH, so this is also the most an upload holds in memory.
     upload_part_bytes: int = Field(default=8 * MB, ge=5 * MB)

@@ -6,8 +6,11 @@ import base64
 import hashlib
 import importlib.util
 import io
+import struct
+import zlib
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.support.catalog import CatalogHarness
@@ -29,10 +32,32 @@ def png() -> bytes:
     return out.getvalue()
 
 
-async def start(catalog: CatalogHarness, size: int, kind: str = "video", **headers: str) -> str:
-    video = await catalog.create("videos", VIDEO)
+def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
+    """A PNG of a few dozen bytes that declares ``width`` x ``height`` grey pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+async def start(
+    catalog: CatalogHarness,
+    size: int,
+    kind: str = "video",
+    video_id: str | None = None,
+    **headers: str,
+) -> str:
+    video_id = video_id or (await catalog.create("videos", VIDEO))["id"]
     response = await catalog.client.post(
-        f"/api/v1/admin/videos/{video['id']}/uploads",
+        f"/api/v1/admin/videos/{video_id}/uploads",
         params={"kind": kind},
         headers={**catalog.admin, **TUS, "Upload-Length": str(size), **headers},
     )
@@ -178,6 +203,72 @@ async def test_images_are_ready_once_uploaded(catalog: CatalogHarness) -> None:
     assert slot["status"] == "ready" and slot["encoded_location"] == slot["raw_location"]
     url = await start(catalog, 5, kind="thumbnail")
     assert (await patch(catalog, url, 0, b"hello")).status_code == 422
+
+
+@pytest.mark.parametrize("size", [(30_000, 30_000), (12_000, 8_000), (7_000, 6_000)])
+async def test_an_image_declaring_too_many_pixels_is_refused_and_the_slot_recovers(
+    catalog: CatalogHarness, size: tuple[int, int]
+) -> None:
+    # Far past Pillow's own guard, just past its warning and just past the catalog's cap.
+    bomb = bomb_png(*size)
+    url = await start(catalog, len(bomb), kind="banner")
+    response = await patch(catalog, url, 0, bomb)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["errors"] == [{"loc": ["body"], "msg": "image_too_large"}]
+    assert "40000000 pixels" in problem["detail"]
+    slot = (await video_of(catalog, url))["media"]["banner"]
+    assert slot["status"] == "failed" and slot["error"].startswith("image_too_large")
+    assert not [k for k in catalog.app.state.store.list("videos") if "/banner/" in k]
+    retried = await patch(catalog, url, 0, bomb)
+    assert retried.status_code == 409 and "refused" in retried.json()["detail"]
+    image = png()
+    video_id = url.split("/videos/")[1].split("/")[0]
+    again = await start(catalog, len(image), kind="banner", video_id=video_id)
+    assert (await patch(catalog, again, 0, image)).status_code == 204
+    assert (await video_of(catalog, again))["media"]["banner"]["status"] == "ready"
+
+
+# A TIFF cut short: Pillow's TIFF reader warns "Truncated File Read" while opening it.
+TRUNCATED_TIFF = (
+    b"II*\x00\x08\x00\x00\x00\n\x00\x00\x01\x04\x00\x01\x00\x00\x00\x10\x00\x00\x00\x01\x01"
+    b"\x04\x00\x01\x00\x00\x00\x10\x00\x00\x00\x02\x01\x03\x00\x03\x00\x00\x00\x86\x00\x00"
+    b"\x00\x03\x01\x03\x00\x01\x00\x00\x00\x01\x00\x00\x00\x06\x01\x03\x00\x01\x00\x00\x00"
+    b"\x02\x00\x00\x00\x11\x01\x04\x00\x01\x00\x00\x00"
+)
+
+
+async def test_an_image_of_another_format_is_refused_without_being_parsed(
+    catalog: CatalogHarness,
+) -> None:
+    url = await start(catalog, len(TRUNCATED_TIFF), kind="thumbnail")
+    response = await patch(catalog, url, 0, TRUNCATED_TIFF)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [{"loc": ["body"], "msg": "not_an_image"}]
+    assert (await video_of(catalog, url))["media"]["thumbnail"]["status"] == "failed"
+
+
+async def test_a_check_that_breaks_ends_the_upload_and_frees_the_slot(
+    catalog: CatalogHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_check(*args: object, **kwargs: object) -> None:
+        raise struct.error("unpack requires a buffer of 4 bytes")
+
+    image = png()
+    url = await start(catalog, len(image), kind="banner")
+    with monkeypatch.context() as patched:
+        patched.setattr("apis.catalog.completion.check_media", broken_check)
+        response = await patch(catalog, url, 0, image)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"loc": ["body"], "msg": "check_failed"}]
+    slot = (await video_of(catalog, url))["media"]["banner"]
+    assert slot["status"] == "failed" and slot["error"].startswith("check_failed")
+    assert (await patch(catalog, url, 0, image)).status_code == 409
+    video_id = url.split("/videos/")[1].split("/")[0]
+    again = await start(catalog, len(image), kind="banner", video_id=video_id)
+    assert (await patch(catalog, again, 0, image)).status_code == 204
+    assert (await video_of(catalog, again))["media"]["banner"]["status"] == "ready"
 
 
 async def test_options_tells_the_capabilities(catalog: CatalogHarness) -> None:
