@@ -1,8 +1,10 @@
 """The media edge: ``GET /media/g/<grant>/<key>`` serves a granted HLS tree from storage.
 
 It checks the grant (403 for a bad signature or an object outside the grant, 410 once
-expired), refuses path tricks (400), and serves the object with ``Range`` support, the right
-content type, caching headers bounded by the grant's lifetime and CORS for browser players.
+expired), refuses path tricks (400) and anything a player does not load (404: only
+playlists, segments, init segments, images and WebVTT are media), and serves the object with
+``Range`` support, the right content type, caching headers bounded by the grant's lifetime
+and CORS for browser players.
 A grant that limits the height gets a master playlist without the taller rungs, and those
 rungs' playlists and segments are refused.
 """
@@ -22,6 +24,7 @@ from apis.playback.media import (
     object_info,
     parse_range,
     read_whole,
+    servable,
     stream_range,
 )
 from apis.playback.playlists import is_master_playlist, limit_master_playlist, variant_uris_above
@@ -72,6 +75,9 @@ class MediaEdge:
             return _refuse(410, "expired", str(e))
         if not grant.covers(key):
             return _refuse(403, "outside", "this grant does not cover the requested object")
+        if not servable(key):
+            # As if absent: the tree may hold more than a player needs, none of it for viewers.
+            return _refuse(404, "not_media", "no such media object under this grant")
         if grant.max_height is not None and await self._rung_refused(grant, key):
             return _refuse(403, "rung", "this grant does not include that rendition")
         try:

@@ -31,6 +31,24 @@ CONTENT_TYPES = {
 }
 
 
+# What a player loads: playlists, segments, images (poster, sprites) and WebVTT. MP4 files
+# only as init segments ("init.mp4", "init_0.mp4"): a whole .mp4 could be a master.
+SERVABLE_EXTENSIONS = frozenset(CONTENT_TYPES) - {".mp4", ".m4v"}
+INIT_SEGMENT = re.compile(r"^init[\w-]*\.(mp4|m4v)$", re.IGNORECASE)
+
+
+def servable(key: str) -> bool:
+    """Whether ``key`` is a file a player loads; anything else (an encoder's job state, a
+    stray file, a hidden or ``_``-prefixed folder) is never served, grant or not."""
+    parts = key.split("/")
+    if any(p.startswith(("_", ".")) for p in parts):
+        return False
+    name = parts[-1]
+    return posixpath.splitext(name)[1].lower() in SERVABLE_EXTENSIONS or bool(
+        INIT_SEGMENT.match(name)
+    )
+
+
 def content_type(key: str) -> str:
     return CONTENT_TYPES.get(posixpath.splitext(key)[1].lower(), "application/octet-stream")
 

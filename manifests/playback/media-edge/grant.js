@@ -8,12 +8,17 @@
  * Keys come from CODEFLIX_GRANT_SIGNING_KEYS (the JSON the playback service reads); a retired
  * key is honoured only for grants ending within CODEFLIX_GRANT_TTL_SECONDS of its retirement.
  *
- * nginx asks for $grant_verdict ("ok", "400", "403", "410"), $grant_key (the object key to
- * fetch) and $grant_max_age (seconds a cache may keep the answer).
+ * Only what a player loads is served (playlists, segments, init segments, images, WebVTT;
+ * as apis/playback/media.py's `servable`): anything else under a valid grant is "404".
+ *
+ * nginx asks for $grant_verdict ("ok", "400", "403", "404", "410"), $grant_key (the object
+ * key to fetch) and $grant_max_age (seconds a cache may keep the answer).
  */
 var crypto = require('crypto');
 
 var TOKEN_PATH = /^\/media\/g\/([^/]+)\/(.+)$/;
+var SERVABLE = /\.(m3u8|ts|m4s|m4a|aac|jpg|jpeg|png|webp|vtt)$/i;
+var INIT_SEGMENT = /^init[\w-]*\.(mp4|m4v)$/i;
 var keyring = null;
 
 function loadKeys() {
@@ -79,6 +84,19 @@ function closed(relative, denied) {
     });
 }
 
+/* Whether a key names a file a player loads; "_" and "." folders and files never do. */
+function servable(key) {
+    var parts = key.split('/');
+    for (var i = 0; i < parts.length; i++) {
+        var first = parts[i].charAt(0);
+        if (first === '_' || first === '.') {
+            return false;
+        }
+    }
+    var name = parts[parts.length - 1];
+    return SERVABLE.test(name) || INIT_SEGMENT.test(name);
+}
+
 /* The verdict on one raw request path at unix time `now`: {status, key, policy}. */
 function check(rawPath, now) {
     var path;
@@ -136,6 +154,9 @@ function check(rawPath, now) {
     }
     if (closed(key.substring(policy.p.length), policy.x)) {
         return {status: '403'};
+    }
+    if (!servable(key)) {
+        return {status: '404'};
     }
     return {status: 'ok', key: key, policy: policy};
 }

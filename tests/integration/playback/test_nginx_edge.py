@@ -231,3 +231,33 @@ async def test_nginx_checks_grants_and_ffmpeg_plays_through_it(
     assert preflight.status_code == 204
     assert taller_rung.status_code == 403  # closed by the grant, refused by nginx itself
     assert allowed_rung.status_code == 200
+
+
+async def test_nginx_serves_only_playback_files_even_under_a_valid_grant(
+    s3_store: ObjectStore, s3_endpoint: str, hls_tree: Path, identity: IdentityHarness,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    async with deployed_edge(tmp_path, s3_store, s3_endpoint, identity) as deployed:
+        video_id = str(uuid.uuid4())
+        await add_playable_video(deployed.app, s3_store, hls_tree, video_id)
+        # What an encoder of an older version left in the published tree, and a stray file.
+        strays = [
+            "_job/0123456789abcdef0123/chunks/chunk_00000.json",
+            "_job/0123456789abcdef0123/tiles/chunk_00000.jpg",
+            "v360/notes.txt",
+            "v360/master.mp4",
+        ]
+        for stray in strays:
+            s3_store.write_bytes(f"videos/{video_id}/hls/{stray}", b'{"secret": 1}')
+        async with httpx.AsyncClient(base_url=deployed.playback_url, timeout=30) as client:
+            response = await client.post(f"/api/v1/playback/{video_id}", headers=identity.headers())
+        tree = response.json()["manifest_url"].rsplit("/", 1)[0]
+        async with httpx.AsyncClient(timeout=30) as client:
+            refused = {stray: await client.get(f"{tree}/{stray}") for stray in strays}
+            segment = await client.get(f"{tree}/v360/seg_00000.m4s")
+            init = await client.get(f"{tree}/v360/init_0.mp4")
+            vtt = await client.get(f"{tree}/thumbnails.vtt")
+    for stray, answer in refused.items():
+        assert answer.status_code == 404, stray
+        assert b"secret" not in answer.content
+    assert segment.status_code == 200 and init.status_code == 200 and vtt.status_code == 200

@@ -105,6 +105,26 @@ async def test_missing_objects_under_a_valid_grant_are_not_found(
     assert (await playback.client.get(f"{tree}/v360")).status_code == 404  # a folder
 
 
+@pytest.mark.parametrize(
+    "relative",
+    ["_job/0123456789abcdef0123/chunks/chunk_00000.json",
+     "_job/0123456789abcdef0123/tiles/chunk_00000.jpg",
+     "v360/notes.txt", "v360/segments.json", "master.m3u8.bak", "v360/index", ".hidden.jpg",
+     "v360/master.mp4"],
+)  # fmt: skip
+async def test_only_playback_files_are_served_even_under_a_valid_grant(
+    playback: PlaybackHarness, relative: str
+) -> None:
+    # Whatever else lies in the tree (an encoder's state left there by an older version,
+    # a stray file) is not for viewers.
+    video_id, tree, _ = await granted(playback)
+    playback.store.write_bytes(f"videos/{video_id}/hls/{relative}", b'{"secret": 1}')
+    for method in ("GET", "HEAD"):
+        response = await playback.client.request(method, f"{tree}/{relative}")
+        assert response.status_code == 404, (method, relative)
+    assert b"secret" not in (await playback.client.get(f"{tree}/{relative}")).content
+
+
 async def test_browsers_get_cors_preflight_answers(playback: PlaybackHarness) -> None:
     _, tree, _ = await granted(playback)
     response = await playback.client.options(
