@@ -25,6 +25,7 @@ from pipeline.planning import plan_job
 from pipeline.transcode import ChunkOutcome, load_outcome
 
 ProgressCallback = Callable[[EncodeProgress], None]
+LEGACY_STATE_FOLDER = "_job"
 
 
 def run_encode_job(
@@ -47,14 +48,15 @@ def _run(
     plan: EncodePlan, request: EncodeRequest, on_progress: ProgressCallback | None
 ) -> EncodeResult:
     store = ObjectStore(plan.output_uri, **plan.storage_options)
+    state = ObjectStore(plan.state_uri, **plan.storage_options)
     outcomes: dict[int, ChunkOutcome] = {}
     for chunk in plan.chunks:
-        found = load_outcome(store, plan.chunk_manifest_key(chunk))
+        found = load_outcome(state, plan.chunk_manifest_key(chunk))
         if found is not None:
             outcomes[chunk.index] = found
     audio: dict[int, AudioOutcome] = {}
     for number, name in enumerate(plan.audio_names):
-        found_audio = _load_audio(store, plan.audio_manifest_key(name))
+        found_audio = _load_audio(state, plan.audio_manifest_key(name))
         if found_audio is not None:
             audio[number] = found_audio
     missing_chunks = [c.index for c in plan.chunks if c.index not in outcomes]
@@ -66,13 +68,17 @@ def _run(
         encoded = _encode_missing(
             plan, request, missing_chunks, missing_audio, outcomes, audio, on_progress
         )
-    return package(
+    result = package(
         plan,
         store,
+        state,
         list(outcomes.values()),
         [audio[n] for n in sorted(audio)],
         chunks_encoded=encoded,
     )
+    # Earlier versions kept the job state inside the published tree; it has no place there.
+    store.delete_prefix(LEGACY_STATE_FOLDER)
+    return result
 
 
 def _load_audio(store: ObjectStore, key: str) -> AudioOutcome | None:

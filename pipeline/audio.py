@@ -138,7 +138,8 @@ def encode_audio(plan: EncodePlan, track_number: int) -> AudioOutcome:
                 f"{audio_dir(name)}/{segment_name(index)}",
             )
             outcome.segments.append([index, seconds, size])
-    store.write_bytes(plan.audio_manifest_key(name), outcome.to_json())
+    state = ObjectStore(plan.state_uri, **plan.storage_options)
+    state.write_bytes(plan.audio_manifest_key(name), outcome.to_json())
     return outcome
 
 

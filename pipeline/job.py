@@ -10,8 +10,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.chunks import Chunk
 from pipeline.ladder import Ladder
@@ -24,16 +25,41 @@ THUMBNAILS_VTT = "thumbnails/thumbnails.vtt"
 TIMESTAMP_OFFSET_GOPS = 1  # every output timestamp starts one GOP in: B-frame DTS stay positive
 
 
+def job_state_uri(output_uri: str) -> str:
+    """Where a job keeps what lets a retry resume (chunk manifests, tile strips) by default:
+    beside the published tree, never in it (``…/videos/1/hls`` → ``…/videos/1/hls.jobs``), so
+    nothing of it is ever served with the stream."""
+    parts = urlsplit(output_uri)
+    path = parts.path.rstrip("/")
+    if not path or (not parts.scheme and path in (".", "")):
+        raise ValueError(
+            "the output is the root of its store, so the job state has no place beside it: "
+            "give state_uri"
+        )
+    return urlunsplit(parts._replace(path=path + ".jobs"))
+
+
 class EncodeRequest(BaseModel):
-    """Encode the master at ``source_uri`` into an HLS tree under ``output_uri``."""
+    """Encode the master at ``source_uri`` into an HLS tree under ``output_uri``; the job's
+    own state goes to ``state_uri`` (default: :func:`job_state_uri`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     source_uri: str = Field(min_length=1)
     output_uri: str = Field(min_length=1)
+    state_uri: str = Field(min_length=1)
     storage_options: dict[str, Any] = Field(default_factory=dict)
     heights: list[int] | None = None
     max_workers: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _state_beside_the_output(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("state_uri"):
+            output = data.get("output_uri")
+            if isinstance(output, str) and output:
+                return {**data, "state_uri": job_state_uri(output)}
+        return data
 
 
 class EncodeProgress(BaseModel):
@@ -94,6 +120,7 @@ class EncodePlan:
     job_id: str
     source_uri: str
     output_uri: str
+    state_uri: str  # the job's manifests and tile strips: never under the published tree
     storage_options: dict[str, Any]
     source: SourceInfo
     ladder: Ladder
@@ -105,14 +132,15 @@ class EncodePlan:
     def timestamp_offset_frames(self) -> int:
         return self.ladder.gop_frames * TIMESTAMP_OFFSET_GOPS
 
+    # Keys in the store at ``state_uri``; the job id keeps apart the jobs of other masters.
     def chunk_manifest_key(self, chunk: Chunk) -> str:
-        return f"_job/{self.job_id}/chunks/{chunk.key}.json"
+        return f"{self.job_id}/chunks/{chunk.key}.json"
 
     def chunk_tiles_key(self, chunk: Chunk) -> str:
-        return f"_job/{self.job_id}/tiles/{chunk.key}.jpg"
+        return f"{self.job_id}/tiles/{chunk.key}.jpg"
 
     def audio_manifest_key(self, name: str) -> str:
-        return f"_job/{self.job_id}/audio/{name}.json"
+        return f"{self.job_id}/audio/{name}.json"
 
 
 def video_dir(rung_name: str) -> str:

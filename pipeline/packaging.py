@@ -49,6 +49,7 @@ def _video_segments(plan: EncodePlan, outcomes: list[ChunkOutcome], rung: str) -
 def package(
     plan: EncodePlan,
     store: ObjectStore,
+    state: ObjectStore,
     outcomes: list[ChunkOutcome],
     audio: list[AudioOutcome],
     *,
@@ -107,7 +108,9 @@ def package(
         )
 
     strips = [(plan.chunk_tiles_key(plan.chunks[o.chunk]), o.tiles) for o in outcomes]
-    thumbnails = write_sprites(store, plan.thumbnails, strips, plan.ladder.frame_rate, duration)
+    thumbnails = write_sprites(
+        store, state, plan.thumbnails, strips, plan.ladder.frame_rate, duration
+    )
     store.write_bytes(MASTER_PLAYLIST, master_playlist(variants, audio_entries).encode())
     return EncodeResult(
         job_id=plan.job_id,

@@ -32,6 +32,7 @@ def plan_job(
         job_id=job_id,
         source_uri=request.source_uri,
         output_uri=request.output_uri,
+        state_uri=request.state_uri,
         storage_options=request.storage_options,
         source=source,
         ladder=ladder,

@@ -72,8 +72,11 @@ class TileCollector:
         )
         return rgb.to_image()
 
-    def upload(self, store: ObjectStore, strip_key: str, poster_key: str) -> list[int]:
-        """Store the strip of tiles and the poster; return the frame index of every tile."""
+    def upload(
+        self, store: ObjectStore, poster_key: str, state: ObjectStore, strip_key: str
+    ) -> list[int]:
+        """Store the poster (published) and the strip of tiles (job state, until the sprites
+        are laid out); return the frame index of every tile."""
         if self.poster is not None:
             store.write_bytes(poster_key, _jpeg(self.poster))
         if not self.tiles:
@@ -82,7 +85,7 @@ class TileCollector:
         strip = Image.new("RGB", (w * len(self.tiles), h))
         for i, (_, tile) in enumerate(self.tiles):
             strip.paste(tile, (i * w, 0))
-        store.write_bytes(strip_key, _jpeg(strip))
+        state.write_bytes(strip_key, _jpeg(strip))
         return [n for n, _ in self.tiles]
 
 
@@ -93,18 +96,20 @@ def _timestamp(seconds: float) -> str:
 
 def write_sprites(
     store: ObjectStore,
+    state: ObjectStore,
     spec: ThumbnailSpec,
     strips: Iterable[tuple[str, list[int]]],
     frame_rate: Fraction,
     duration: float,
 ) -> str:
-    """Lay the chunks' strips out on sprite sheets, write them and the WebVTT; return its key."""
+    """Lay the chunks' strips (read from ``state``) out on sprite sheets, write them and the
+    WebVTT to ``store``; return the WebVTT's key."""
     w, h = spec.tile_width, spec.tile_height
     tiles: list[tuple[int, Image.Image]] = []
     for key, frames in strips:
         if not frames:
             continue
-        strip = Image.open(io.BytesIO(store.read_bytes(key)))
+        strip = Image.open(io.BytesIO(state.read_bytes(key)))
         tiles += [(n, strip.crop((i * w, 0, (i + 1) * w, h))) for i, n in enumerate(frames)]
     tiles.sort(key=lambda t: t[0])
     per_sheet = SHEET_COLUMNS * SHEET_ROWS

@@ -159,6 +159,7 @@ def transcode_chunk(plan: EncodePlan, chunk_index: int) -> ChunkOutcome:
     chunk = plan.chunks[chunk_index]
     ladder = plan.ladder
     store = ObjectStore(plan.output_uri, **plan.storage_options)
+    state = ObjectStore(plan.state_uri, **plan.storage_options)
     with tempfile.TemporaryDirectory(prefix=f"codeflix-{chunk.key}-") as workdir:
         encoders = [
             RungEncoder(r, ladder, os.path.join(workdir, r.name), chunk.first_segment)
@@ -195,9 +196,9 @@ def transcode_chunk(plan: EncodePlan, chunk_index: int) -> ChunkOutcome:
             outcome.segments[encoder.rung.name] = _upload_segments(
                 store, workdir, encoder.rung.name, frames_per_segment, chunk
             )
-        outcome.tiles = tiles.upload(store, plan.chunk_tiles_key(chunk), POSTER)
+        outcome.tiles = tiles.upload(store, POSTER, state, plan.chunk_tiles_key(chunk))
     outcome.seconds = round(time.monotonic() - started, 3)
-    store.write_bytes(plan.chunk_manifest_key(chunk), outcome.to_json())
+    state.write_bytes(plan.chunk_manifest_key(chunk), outcome.to_json())
     return outcome
 
 

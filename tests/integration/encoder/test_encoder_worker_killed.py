@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import ray
 
+from apis.playback.media import servable
 from codeflix.bus.rabbitmq import RabbitMQBus
 from codeflix.events import VideoEncodingCompleted, new_event
 from codeflix.storage import ObjectStore
@@ -104,3 +105,6 @@ async def test_worker_killed_mid_encode_resumes_and_completes_once(
     assert started == [1, 2]
     master = Path(store.path(result.master_playlist_key))
     assert video_frames_played(master) == [12 * 25] * len(result.renditions)
+    # The state the second worker resumed from lies beside the published tree, not in it.
+    assert store.list("videos/v1/hls.jobs")
+    assert [k for k in store.list("videos/v1/hls") if not servable(k)] == []

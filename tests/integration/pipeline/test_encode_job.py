@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from actors.coordinator import run_encode_job
+from apis.playback.media import servable
 from pipeline.errors import UnplayableMaster
 from pipeline.job import EncodeProgress, EncodeRequest
 from tests.support.media import assert_valid_hls, big_buck_bunny, make_clip, tree
@@ -36,26 +37,47 @@ def test_big_buck_bunny_becomes_a_complete_hls_ladder(tmp_path: Path) -> None:
 
 
 def test_rerunning_a_finished_job_encodes_nothing(short_clip: Path, tmp_path: Path) -> None:
-    request = EncodeRequest(source_uri=str(short_clip), output_uri=f"file://{tmp_path}")
+    out = tmp_path / "hls"
+    request = EncodeRequest(source_uri=str(short_clip), output_uri=f"file://{out}")
     first = run_encode_job(request)
-    segments = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.ts")}
+    segments = {p: p.stat().st_mtime_ns for p in out.rglob("*.ts")}
+    # Job state an earlier version of the encoder left inside the published tree goes away.
+    legacy = out / "_job" / "0123456789abcdef0123" / "chunks" / "chunk_00000.json"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_text("{}")
     again = run_encode_job(request)
     assert again.chunks_encoded == 0 and again.chunks_total == first.chunks_total == 2
     assert again.job_id == first.job_id
     assert again.renditions == first.renditions
-    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.ts")} == segments
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*.ts")} == segments
+    assert not (out / "_job").exists()
 
 
 def test_a_job_interrupted_midway_resumes_where_it_stopped(long_clip: Path, tmp_path: Path) -> None:
-    request = EncodeRequest(source_uri=str(long_clip), output_uri=f"file://{tmp_path}")
+    out = tmp_path / "hls"
+    request = EncodeRequest(source_uri=str(long_clip), output_uri=f"file://{out}")
     first = run_encode_job(request)
-    manifests = sorted((tmp_path / "_job" / first.job_id / "chunks").iterdir())
+    # The job's state lies beside the published tree, never in it: what is there is for players.
+    assert [f for f in tree(out) if not servable(f)] == []
+    manifests = sorted((tmp_path / "hls.jobs" / first.job_id / "chunks").iterdir())
+    assert len(manifests) == 6
     for lost in manifests[2:4]:  # as if the coordinator died before these chunks finished
         lost.unlink()
-    (tmp_path / "master.m3u8").unlink()
+    (out / "master.m3u8").unlink()
     again = run_encode_job(request)
     assert (again.chunks_encoded, again.chunks_total) == (2, 6)
-    assert_valid_hls(tmp_path, again, source_frames=720, frame_rate=30.0)
+    assert_valid_hls(out, again, source_frames=720, frame_rate=30.0)
+
+
+def test_a_job_keeps_its_state_where_it_is_told(short_clip: Path, tmp_path: Path) -> None:
+    out, state = tmp_path / "published", tmp_path / "private" / "state"
+    request = EncodeRequest(
+        source_uri=str(short_clip), output_uri=f"file://{out}", state_uri=f"file://{state}"
+    )
+    result = run_encode_job(request)
+    assert [f for f in tree(out) if not servable(f)] == []
+    assert len(list((state / result.job_id / "chunks").iterdir())) == result.chunks_total
+    assert run_encode_job(request).chunks_encoded == 0
 
 
 def _parent(pid: int) -> int:

@@ -29,8 +29,8 @@ def encode_here(
     plan = plan_job(request, preset="ultrafast", segments_per_chunk=segments_per_chunk)
     outcomes = [transcode_chunk(plan, chunk.index) for chunk in plan.chunks]
     audio = [encode_audio(plan, n) for n in range(len(plan.audio_names))]
-    store = ObjectStore(f"file://{out}")
-    return package(plan, store, outcomes, audio, chunks_encoded=len(outcomes))
+    store, state = ObjectStore(plan.output_uri), ObjectStore(plan.state_uri)
+    return package(plan, store, state, outcomes, audio, chunks_encoded=len(outcomes))
 
 
 @pytest.fixture(scope="session")
