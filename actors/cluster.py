@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import ray
 
+from actors.local_ray import Guard
 
-def connect(address: str | None = None, *, num_cpus: int | None = None, **kwargs: Any) -> None:
+_guard: Guard | None = None
+
+
+def connect(
+    address: str | None = None,
+    *,
+    num_cpus: int | None = None,
+    record: Path | None = None,
+    **kwargs: Any,
+) -> None:
     """Join the Ray cluster at ``address``, or start a local one (``num_cpus`` CPUs).
 
-    Idempotent: a process that is already connected keeps its connection.
+    A local Ray started with a ``record`` path is watched by :mod:`actors.local_ray`: none
+    of its processes outlives this one, however it ends. Idempotent: a process that is
+    already connected keeps its connection.
     """
+    global _guard
     if ray.is_initialized():
         return
     # Codeflix code is imported by workers from the installed package, not shipped per job.
@@ -25,13 +39,26 @@ def connect(address: str | None = None, *, num_cpus: int | None = None, **kwargs
     }
     if address:
         ray.init(address=address, **options)
-    else:
-        ray.init(num_cpus=num_cpus, **options)
+        return
+    guard = Guard(record) if record is not None else None
+    try:
+        context = ray.init(num_cpus=num_cpus, **options)
+    except BaseException:
+        if guard is not None:
+            guard.close()
+        raise
+    if guard is not None:
+        guard.session(str(context.address_info["session_dir"]))
+        _guard = guard
 
 
 def shutdown() -> None:
+    global _guard
     if ray.is_initialized():
         ray.shutdown()
+    if _guard is not None:
+        _guard.close()  # after Ray's own shutdown: the watchdog only sweeps what is left
+        _guard = None
 
 
 def is_connected() -> bool:

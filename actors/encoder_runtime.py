@@ -6,10 +6,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from actors.encoder_settings import EncoderSettings, get_settings
 from actors.encoder_worker import EncodeRunner, EncoderWorker, ray_encode_runner
+from actors.local_ray import reap_stale
 from codeflix.bus import Bus
 from codeflix.platform import Platform
 from codeflix.storage import ObjectStore, open_store
@@ -25,7 +27,9 @@ def build_worker(
 ) -> EncoderWorker:
     """The worker the settings describe, on the real Ray runner unless one is given."""
     runner = run_encode or ray_encode_runner(
-        settings.ray_address, local_cpus=settings.encoder_local_cpus
+        settings.ray_address,
+        local_cpus=settings.encoder_local_cpus,
+        local_record=local_ray_record(settings),
     )
     return EncoderWorker(
         bus,
@@ -38,6 +42,17 @@ def build_worker(
         max_workers=settings.encoder_max_workers,
         storage_options=settings.storage_options,
     )
+
+
+def local_ray_record(settings: EncoderSettings) -> Path:
+    """Where the local Ray's processes are noted, so a new start kills what a crash left."""
+    return (settings.data_dir / "ray" / "local-session.json").resolve()
+
+
+async def reap_stale_local_ray(settings: EncoderSettings) -> None:
+    """Kill what the local Ray of an earlier run left (a crash, a ``kill -9``)."""
+    if not settings.ray_address:
+        await asyncio.to_thread(reap_stale, local_ray_record(settings))
 
 
 class BrokerRequired(Exception):
@@ -58,6 +73,7 @@ async def run_standalone(settings: EncoderSettings, stop: asyncio.Event) -> None
         exchange=settings.amqp_exchange,
         dead_letter_exchange=settings.amqp_dead_letter_exchange,
     )
+    await reap_stale_local_ray(settings)
     await bus.start()
     try:
         await build_worker(settings, bus, open_store(settings)).start()
@@ -80,6 +96,7 @@ def install_embedded_encoder(platform: Platform, **overrides: Any) -> None:
 
     @asynccontextmanager
     async def encoder() -> AsyncIterator[None]:
+        await reap_stale_local_ray(settings)
         worker = build_worker(settings, platform.extras["bus"], platform.store)
         platform.extras["encoder"] = worker
         await worker.start()

@@ -14,6 +14,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from actors.encoder_progress import ProgressReporter
@@ -47,8 +48,11 @@ class EncodeRunner(Protocol):
     ) -> EncodeResult: ...
 
 
-def ray_encode_runner(ray_address: str | None, *, local_cpus: int | None = None) -> EncodeRunner:
-    """The real runner: joins Ray on the first job only, so start-up stays fast."""
+def ray_encode_runner(
+    ray_address: str | None, *, local_cpus: int | None = None, local_record: Path | None = None
+) -> EncodeRunner:
+    """The real runner: joins Ray on the first job only, so start-up stays fast. A local Ray
+    is watched (see :mod:`actors.local_ray`) and noted at ``local_record``."""
     lock = threading.Lock()
 
     def run(
@@ -58,7 +62,9 @@ def ray_encode_runner(ray_address: str | None, *, local_cpus: int | None = None)
         from actors.coordinator import run_encode_job
 
         with lock:
-            cluster.connect(ray_address, num_cpus=None if ray_address else local_cpus)
+            cluster.connect(
+                ray_address, num_cpus=None if ray_address else local_cpus, record=local_record
+            )
         return run_encode_job(request, on_progress=on_progress)
 
     return run
