@@ -122,9 +122,16 @@ def session_processes(session_dir: str) -> set[Proc]:
     return found
 
 
-def reap(known: set[Proc], session_dir: str | None, *, within: float = REAP_SECONDS) -> int:
-    """Kill ``known``, what descends from them and the session's processes, until none is
-    left or ``within`` seconds passed; returns how many were killed."""
+def reap(
+    known: set[Proc],
+    session_dir: str | None,
+    *,
+    spare: frozenset[Proc] = frozenset(),
+    within: float = REAP_SECONDS,
+) -> int:
+    """Kill ``known``, what descends from them and the session's processes (never ``spare``
+    nor this process), until none is left or ``within`` seconds passed; returns how many
+    were killed."""
     killed: set[Proc] = set()
     deadline = time.monotonic() + within
     while True:
@@ -132,7 +139,7 @@ def reap(known: set[Proc], session_dir: str | None, *, within: float = REAP_SECO
         targets |= descendants({p.pid for p in targets})
         if session_dir:
             targets |= session_processes(session_dir)
-        targets = {p for p in targets if p.pid != os.getpid()}
+        targets = {p for p in targets if p.pid != os.getpid() and p not in spare}
         if not targets or time.monotonic() > deadline:
             return len(killed)
         for target in targets:
@@ -280,7 +287,12 @@ def watch(owner_pid: int, record_path: Path, commands: IO[bytes]) -> None:
         if seen != record.processes or not record_path.exists():
             record.processes = seen
             record.save(record_path)
-    reap(record.processes, record.session_dir)
+    if record.owner.alive():
+        # A clean close after ray.shutdown: only what is left of Ray goes. The platform
+        # itself (Ray's driver keeps its log files open) and its other children stay.
+        reap(set(), record.session_dir, spare=frozenset({record.owner}))
+    else:
+        reap(record.processes, record.session_dir)
     record_path.unlink(missing_ok=True)
 
 
