@@ -42,7 +42,9 @@ def connect(
         return
     guard = Guard(record) if record is not None else None
     try:
-        context = ray.init(num_cpus=num_cpus, **options)
+        # "local": always a node of our own. Without an address Ray joins whatever local node
+        # it finds (another program's, or one a crashed run left behind).
+        context = ray.init(address="local", num_cpus=num_cpus, **options)
     except BaseException:
         if guard is not None:
             guard.close()

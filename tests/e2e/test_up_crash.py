@@ -146,12 +146,24 @@ def sessions() -> Iterator[list[str]]:
     seen: list[str] = []
     yield seen
     for session in seen:
-        for pid in session_processes(session):
-            for number in (signal.SIGKILL, signal.SIGCONT):
-                try:
-                    os.kill(pid, number)
-                except ProcessLookupError:
-                    pass
+        kill(session_processes(session))
+
+
+@pytest.fixture
+def frozen() -> Iterator[list[int]]:
+    """Processes a test stops; whatever of them is left is killed at the end."""
+    stopped: list[int] = []
+    yield stopped
+    kill(stopped)
+
+
+def kill(pids: list[int]) -> None:
+    for pid in pids:
+        for number in (signal.SIGKILL, signal.SIGCONT):
+            try:
+                os.kill(pid, number)
+            except ProcessLookupError:
+                pass
 
 
 @pytest.fixture
@@ -163,13 +175,14 @@ def demo_on_ray(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("demo_on_ray")
 def test_a_killed_platform_leaves_no_ray_process_behind(
-    platform: Platform, sessions: list[str]
+    platform: Platform, sessions: list[str], frozen: list[int]
 ) -> None:
     platform.start()
     printed = Printed(platform)
     session, processes = wait_for_ray(platform, printed)
     sessions.append(session)
     assert platform.process is not None
+    frozen += processes
     freeze(processes)
     platform.process.kill()
     platform.process.wait(30)
@@ -179,15 +192,16 @@ def test_a_killed_platform_leaves_no_ray_process_behind(
 
 @pytest.mark.usefixtures("demo_on_ray")
 def test_a_new_start_kills_what_a_crash_left_behind(
-    platform: Platform, sessions: list[str], monkeypatch: pytest.MonkeyPatch
+    platform: Platform, sessions: list[str], frozen: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     platform.start()
     printed = Printed(platform)
-    session, processes = wait_for_ray(platform, printed)
+    session, _ = wait_for_ray(platform, printed)
     sessions.append(session)
     assert platform.process is not None
     # Everything of the platform stopped, then killed at once: nothing of it can sweep up.
     everything = descendants(platform.process.pid)
+    frozen += everything
     freeze(everything)
     platform.process.kill()
     platform.process.wait(30)
