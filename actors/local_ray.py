@@ -240,6 +240,7 @@ class Guard:
     def close(self, timeout: float = REAP_SECONDS + 5) -> None:
         if self._watchdog is None:
             return
+        self._send("close\n")  # said first: a pipe that just closes means the owner died
         stdin: IO[bytes] | None = self._watchdog.stdin
         if stdin is not None:
             with contextlib.suppress(OSError):
@@ -266,7 +267,7 @@ def watch(owner_pid: int, record_path: Path, commands: IO[bytes]) -> None:
         return
     record = Record(Proc(owner_pid, started), me, None, set())
     fd = commands.fileno()
-    buffered = b""
+    buffered, closing = b"", False
     while True:
         ready, _, _ = select.select([fd], [], [], SNAPSHOT_SECONDS)
         if ready:
@@ -279,6 +280,8 @@ def watch(owner_pid: int, record_path: Path, commands: IO[bytes]) -> None:
                 command, _, argument = line.decode(errors="replace").partition(" ")
                 if command == "session" and argument:
                     record.session_dir = argument
+                elif command == "close":
+                    closing = True
         elif not record.owner.alive():
             break  # gone, though a forked child may still hold the pipe open
         seen = {p for p in record.processes if p.alive()} | descendants({owner_pid})
@@ -287,9 +290,10 @@ def watch(owner_pid: int, record_path: Path, commands: IO[bytes]) -> None:
         if seen != record.processes or not record_path.exists():
             record.processes = seen
             record.save(record_path)
-    if record.owner.alive():
+    if closing and record.owner.alive():
         # A clean close after ray.shutdown: only what is left of Ray goes. The platform
-        # itself (Ray's driver keeps its log files open) and its other children stay.
+        # itself (Ray's driver keeps its log files open) and its other children stay. (A
+        # dying owner's pipe closes while /proc still shows it: only "close" tells.)
         reap(set(), record.session_dir, spare=frozenset({record.owner}))
     else:
         reap(record.processes, record.session_dir)
