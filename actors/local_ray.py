@@ -290,13 +290,17 @@ def watch(owner_pid: int, record_path: Path, commands: IO[bytes]) -> None:
         if seen != record.processes or not record_path.exists():
             record.processes = seen
             record.save(record_path)
+    # The owner itself is never killed: Ray's driver keeps its log files in the session open,
+    # and an owner that exits without saying "close" (its interpreter closing the pipe on the
+    # way out) must still end its own way.
+    spare = frozenset({record.owner})
     if closing and record.owner.alive():
-        # A clean close after ray.shutdown: only what is left of Ray goes. The platform
-        # itself (Ray's driver keeps its log files open) and its other children stay. (A
-        # dying owner's pipe closes while /proc still shows it: only "close" tells.)
-        reap(set(), record.session_dir, spare=frozenset({record.owner}))
+        # A clean close after ray.shutdown: only what is left of Ray goes; the owner's other
+        # children stay. (A dying owner's pipe closes while /proc still shows it: only
+        # "close" tells the two apart.)
+        reap(set(), record.session_dir, spare=spare)
     else:
-        reap(record.processes, record.session_dir)
+        reap(record.processes, record.session_dir, spare=spare)
     record_path.unlink(missing_ok=True)
 
 
