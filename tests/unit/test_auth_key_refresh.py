@@ -16,6 +16,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from codeflix.auth import InvalidToken, OidcSettings, TokenVerifier
+from codeflix.token_verifier import DEFAULT_REFRESH_SECONDS
 
 ISSUER = "https://issuer.test/realms/codeflix"
 
@@ -81,8 +82,12 @@ def issuer(clock: Clock, keys: tuple[RSAKey, RSAKey]) -> FakeIssuer:
     return FakeIssuer(clock=clock, keys=list(keys))
 
 
-def verifier_of(issuer: FakeIssuer, clock: Clock, **options: float) -> TokenVerifier:
-    return TokenVerifier(issuer=ISSUER, http=issuer.client, clock=clock, **options)
+def verifier_of(
+    issuer: FakeIssuer, clock: Clock, refresh_seconds: float = DEFAULT_REFRESH_SECONDS
+) -> TokenVerifier:
+    return TokenVerifier(
+        issuer=ISSUER, http=issuer.client, clock=clock, refresh_seconds=refresh_seconds
+    )
 
 
 async def test_a_key_the_issuer_drops_stops_working_within_the_refresh_interval(
