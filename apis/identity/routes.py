@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote
 
@@ -29,9 +31,13 @@ def runtime_of(request: Request) -> service.IdentityRuntime:
     return runtime
 
 
-def begin(request: Request) -> Any:
-    """A transaction: committed when the block ends, rolled back on an error."""
-    return request.app.state.sessions.begin()
+@asynccontextmanager
+async def begin(request: Request) -> AsyncIterator[AsyncSession]:
+    """A transaction: committed when the block ends, rolled back on an error. The service may
+    commit earlier inside it (an attempt counted before the work it limits)."""
+    async with request.app.state.sessions() as session:
+        yield session
+        await session.commit()
 
 
 def client_address(request: Request) -> str:
