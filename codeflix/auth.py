@@ -35,6 +35,7 @@ from codeflix.token_verifier import (
     ADMIN_ROLE,
     ALGORITHM,
     DEFAULT_AUDIENCE,
+    DEFAULT_MAX_STALE_SECONDS,
     DEFAULT_REFRESH_SECONDS,
     JWKS_PATH,
     IdentityUnavailable,
@@ -136,6 +137,8 @@ class OidcSettings(BaseSettings):
     audience: str = DEFAULT_AUDIENCE
     # The longest a key the issuer withdrew (a leaked one) keeps working in this service.
     jwks_refresh_seconds: float = Field(default=DEFAULT_REFRESH_SECONDS, ge=10)
+    # How long the last keys stay usable while the issuer is unreachable.
+    jwks_max_stale_seconds: float = Field(default=DEFAULT_MAX_STALE_SECONDS, ge=0)
 
 
 def issuer_for(settings: CommonSettings) -> str:
@@ -151,7 +154,10 @@ def verifier_for(settings: CommonSettings, platform: Platform | None = None) -> 
     oidc = OidcSettings()
     if platform is None:
         return TokenVerifier(
-            issuer=issuer, audience=oidc.audience, refresh_seconds=oidc.jwks_refresh_seconds
+            issuer=issuer,
+            audience=oidc.audience,
+            refresh_seconds=oidc.jwks_refresh_seconds,
+            max_stale_seconds=oidc.jwks_max_stale_seconds,
         )
 
     def embedded_client() -> httpx.AsyncClient:
@@ -165,4 +171,5 @@ def verifier_for(settings: CommonSettings, platform: Platform | None = None) -> 
         audience=oidc.audience,
         http=embedded_client,
         refresh_seconds=oidc.jwks_refresh_seconds,
+        max_stale_seconds=oidc.jwks_max_stale_seconds,
     )

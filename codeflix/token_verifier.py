@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ ADMIN_ROLE = "admin"
 DEFAULT_AUDIENCE = "codeflix"
 JWKS_PATH = "/protocol/openid-connect/certs"
 DEFAULT_REFRESH_SECONDS = 300.0
+# How long keys fetched earlier stay usable while the issuer cannot be reached.
+DEFAULT_MAX_STALE_SECONDS = 3600.0
+log = logging.getLogger(__name__)
 
 
 class InvalidToken(Exception):
@@ -85,7 +89,10 @@ class TokenVerifier:
     ``http`` builds the client used to fetch the JWKS (an ``ASGITransport`` one embedded and in
     tests); ``clock`` gives the time in seconds, injected so tests can move it. The JWKS is
     trusted for ``refresh_seconds`` at most, less when its ``Cache-Control`` says so, and never
-    less than ``min_refresh_seconds``.
+    less than ``min_refresh_seconds``. When a refresh fails because the issuer cannot be
+    reached, the keys fetched last keep working for ``max_stale_seconds`` after that fetch
+    (an identity outage must not stop every stream), refetched at most every
+    ``min_refresh_seconds``; after that, requests get 503.
     """
 
     def __init__(
@@ -98,6 +105,7 @@ class TokenVerifier:
         leeway_seconds: int = 30,
         min_refresh_seconds: float = 10.0,
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+        max_stale_seconds: float = DEFAULT_MAX_STALE_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.issuer = issuer.rstrip("/")
@@ -107,6 +115,7 @@ class TokenVerifier:
         self._leeway = leeway_seconds
         self._min_refresh = min_refresh_seconds
         self.refresh_seconds = refresh_seconds
+        self.max_stale_seconds = max_stale_seconds
         self._clock = clock
         self._keys: dict[str, RSAKey] = {}
         self._fetched_at: float | None = None
@@ -144,7 +153,7 @@ class TokenVerifier:
             async with self._lock:
                 # Another request may have fetched while this one waited for the lock.
                 if self._due() or (kid not in self._keys and self._may_refetch()):
-                    await self._fetch()
+                    await self._fetch_or_keep()
         if kid not in self._keys:
             raise InvalidToken(f"unknown signing key {kid!r}")
         return self._keys[kid]
@@ -160,6 +169,20 @@ class TokenVerifier:
             self._fetched_at is not None and self._clock() - self._fetched_at < self._min_refresh
         )
         return not (recently and self._keys)
+
+    async def _fetch_or_keep(self) -> None:
+        try:
+            await self._fetch()
+        except IdentityUnavailable:
+            if self._fetched_at is None or not self._keys:
+                raise
+            stale_for = self._clock() - self._fetched_at
+            if stale_for >= self.max_stale_seconds:
+                raise
+            log.warning(
+                "cannot refresh the issuer's keys; using the copy fetched %.0f s ago", stale_for
+            )
+            self._expires_at = self._clock() + self._min_refresh
 
     async def _fetch(self) -> None:
         try:

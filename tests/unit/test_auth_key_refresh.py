@@ -195,17 +195,35 @@ async def test_an_unknown_kid_still_refetches_at_most_every_ten_seconds(
     assert issuer.fetches == 2
 
 
-async def test_when_the_keys_are_due_and_the_issuer_is_down_tokens_are_not_trusted(
+async def test_an_issuer_outage_keeps_the_last_keys_for_a_bounded_time_then_refuses(
     issuer: FakeIssuer, clock: Clock, keys: tuple[RSAKey, RSAKey]
 ) -> None:
     from codeflix.auth import IdentityUnavailable
 
-    verifier = verifier_of(issuer, clock, refresh_seconds=300)
+    verifier = TokenVerifier(
+        issuer=ISSUER, http=issuer.client, clock=clock, refresh_seconds=300, max_stale_seconds=900
+    )
     await verifier.verify(issuer.token(keys[0]))
     issuer.handle = lambda request: httpx.Response(503)  # type: ignore[method-assign]
     clock.advance(301)
+    # The issuer is down: streams keep working on the keys fetched 5 minutes ago...
+    assert (await verifier.verify(issuer.token(keys[0]))).subject
+    clock.advance(5)
+    assert (await verifier.verify(issuer.token(keys[0]))).subject  # no refetch storm meanwhile
+    clock.advance(600)
+    # ...until the copy is older than the bound: then nothing is trusted.
     with pytest.raises(IdentityUnavailable):
         await verifier.verify(issuer.token(keys[0]))
+
+
+async def test_without_keys_fetched_before_an_issuer_outage_is_a_503(
+    issuer: FakeIssuer, clock: Clock, keys: tuple[RSAKey, RSAKey]
+) -> None:
+    from codeflix.auth import IdentityUnavailable
+
+    issuer.handle = lambda request: httpx.Response(503)  # type: ignore[method-assign]
+    with pytest.raises(IdentityUnavailable):
+        await verifier_of(issuer, clock).verify(issuer.token(keys[0]))
 
 
 def test_services_take_the_refresh_interval_from_the_environment(
