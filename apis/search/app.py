@@ -78,7 +78,9 @@ def create_app(
     embedded Typesense (started before the services), or, alone, a server of its own."""
     settings = settings or get_settings()
     runtime = SearchRuntime(settings)
-    consumer = CatalogEventsConsumer(runtime.ready_index)
+    consumer = CatalogEventsConsumer(
+        runtime.ready_index, retry_delays=settings.search_event_retry_seconds
+    )
     server: TypesenseServer | None = None
     if settings.typesense_url is None and platform is not None:
         server = embedded_server(platform)
@@ -108,7 +110,7 @@ def create_app(
         try:
             with contextlib.suppress(TimeoutError):
                 # Usually done at once; a slow Typesense does not hold the platform's start.
-                await asyncio.wait_for(asyncio.shield(preparing), timeout=10)
+                await asyncio.wait_for(asyncio.shield(preparing), timeout=3)
             async with service_bus(settings, platform) as bus:
                 await consumer.subscribe(bus)
                 yield

@@ -29,6 +29,12 @@ class SearchSettings(CommonSettings):
     search_timeout_seconds: float = Field(
         default=2.0, gt=0, description="how long a call to Typesense may take"
     )
+    search_event_retry_seconds: list[float] = Field(
+        default=[1.0, 5.0, 30.0, 120.0],
+        min_length=1,
+        description="delays before an event that failed (Typesense away) is tried again; "
+        "the last one repeats",
+    )
     search_retry_after_seconds: int = Field(
         default=5, ge=1, description="Retry-After of the 503 answered while Typesense is down"
     )

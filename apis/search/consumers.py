@@ -9,12 +9,13 @@ applies once Typesense is back. An event that cannot be applied at all goes to t
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from apis.search import projection
 from apis.search.index import TypesenseIndex
 from codeflix.bus import Bus, PermanentFailure
+from codeflix.bus.port import DEFAULT_RETRY_DELAYS
 from codeflix.events import (
     CastMemberState,
     CatalogResourceDeleted,
@@ -70,14 +71,25 @@ HANDLERS: dict[str, Apply] = {
 class CatalogEventsConsumer:
     """Applies catalog events to the index the search service reads."""
 
-    def __init__(self, index: Callable[[], TypesenseIndex]) -> None:
+    def __init__(
+        self,
+        index: Callable[[], TypesenseIndex],
+        *,
+        retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
+    ) -> None:
         # A callable: embedded, Typesense's address is known only once the platform runs.
         self.index = index
+        self.retry_delays = tuple(retry_delays)
 
     async def subscribe(self, bus: Bus) -> None:
         # One event at a time per process: a rename and a video change never interleave.
         await bus.subscribe(
-            QUEUE, tuple(HANDLERS), self.handle, prefetch=1, max_attempts=MAX_ATTEMPTS
+            QUEUE,
+            tuple(HANDLERS),
+            self.handle,
+            prefetch=1,
+            max_attempts=MAX_ATTEMPTS,
+            retry_delays=self.retry_delays,
         )
 
     async def handle(self, envelope: Envelope) -> None:
