@@ -17,6 +17,7 @@ from actors.encoder_settings import EncoderSettings
 from actors.encoder_worker import EncoderWorker
 from apis.catalog.consumers import subscribe_all as subscribe_catalog
 from apis.playback.consumers import VideoEventsConsumer
+from apis.search.consumers import CatalogEventsConsumer
 from apis.playback.subscriptions import SubscriptionEventsConsumer
 from codeflix.bus.port import DEAD_LETTER_EXCHANGE, EXCHANGE
 from codeflix.bus.rabbitmq_topology import consumer_queue_arguments
@@ -41,6 +42,7 @@ async def subscriptions_in_code() -> dict[str, set[str]]:
     await subscribe_catalog(bus, sessions=None)  # type: ignore[arg-type]
     await VideoEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
     await SubscriptionEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
+    await CatalogEventsConsumer(index=None).subscribe(bus)  # type: ignore[arg-type]
     queue = EncoderSettings().encoder_queue
     await EncoderWorker(bus, store=None, run_encode=None, queue=queue).start()  # type: ignore[arg-type]
     return bus.queues
