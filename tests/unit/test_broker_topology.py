@@ -17,8 +17,8 @@ from actors.encoder_settings import EncoderSettings
 from actors.encoder_worker import EncoderWorker
 from apis.catalog.consumers import subscribe_all as subscribe_catalog
 from apis.playback.consumers import VideoEventsConsumer
-from apis.search.consumers import CatalogEventsConsumer
 from apis.playback.subscriptions import SubscriptionEventsConsumer
+from apis.search.consumers import CatalogEventsConsumer
 from codeflix.bus.port import DEAD_LETTER_EXCHANGE, EXCHANGE
 from codeflix.bus.rabbitmq_topology import consumer_queue_arguments
 from tests.conftest import ROOT
