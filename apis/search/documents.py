@@ -46,48 +46,84 @@ def media_view(media: MediaState | None) -> dict[str, Any]:
 
 
 def video_document(video: VideoState, names: Mapping[str, str], *, version: int) -> dict[str, Any]:
-    """The document of a published video.
+    """The document of a published video, from the state a catalog event carries.
 
     ``names`` maps state keys (``category:<id>``, ``genre:<id>``, ``cast_member:<id>``) to
     names; an id without a name (its event has not arrived, or it is inactive) is left out of
     the text and the facets and filled in when its event comes.
     """
+    return _document(
+        {
+            "id": video.id,
+            "title": video.title,
+            "description": video.description,
+            "launch_year": video.launch_year,
+            "duration": video.duration,
+            "rating": video.rating,
+            "opened": video.opened,
+            "categories": video.categories,
+            "genres": video.genres,
+            "cast_members": video.cast_members,
+            "created_at": video.created_at,
+            "media": {kind: media_view(video.media.get(kind)) for kind in MEDIA_KINDS},  # type: ignore[call-overload]
+        },
+        names,
+        version=version,
+    )
 
+
+def view_document(
+    view: Mapping[str, Any], names: Mapping[str, str], *, version: int
+) -> dict[str, Any]:
+    """The document of a published video, from what the catalog's browse API shows."""
+    media = {kind: view.get("media", {}).get(kind) or {"status": "pending"} for kind in MEDIA_KINDS}
+    return _document(
+        {**view, "created_at": datetime.fromisoformat(view["created_at"]), "media": media},
+        names,
+        version=version,
+    )
+
+
+def _document(
+    video: Mapping[str, Any], names: Mapping[str, str], *, version: int
+) -> dict[str, Any]:
     def named(kind: str, ids: list[str]) -> list[dict[str, str]]:
         return [
             {"id": i, "name": names[state_key(kind, i)]} for i in ids if state_key(kind, i) in names
         ]
 
-    categories = named("category", video.categories)
-    genres = named("genre", video.genres)
-    cast = named("cast_member", video.cast_members)
+    ids = {k: [str(i) for i in video[k]] for k in ("categories", "genres", "cast_members")}
+    categories = named("category", ids["categories"])
+    genres = named("genre", ids["genres"])
+    cast = named("cast_member", ids["cast_members"])
+    created_at: datetime = video["created_at"]
     document: dict[str, Any] = {
-        "id": video.id,
-        "title": video.title,
-        "sort_title": sort_title(video.title),
+        "id": str(video["id"]),
+        "title": video["title"],
+        "sort_title": sort_title(video["title"]),
         "cast_names": [c["name"] for c in cast],
         "genre_names": [g["name"] for g in genres],
         "category_names": [c["name"] for c in categories],
-        "category_ids": list(video.categories),
-        "genre_ids": list(video.genres),
-        "cast_member_ids": list(video.cast_members),
+        "category_ids": ids["categories"],
+        "genre_ids": ids["genres"],
+        "cast_member_ids": ids["cast_members"],
         "category_facet": [f"{c['id']}:{c['name']}" for c in categories],
         "genre_facet": [f"{g['id']}:{g['name']}" for g in genres],
-        "launch_year": video.launch_year,
-        "rating": video.rating,
-        "created_at": micros(video.created_at),
-        "created_at_iso": video.created_at.isoformat(),
+        "launch_year": video["launch_year"],
+        "rating": video["rating"],
+        "created_at": micros(created_at),
+        "created_at_iso": created_at.isoformat(),
         # Stored, not indexed: what a hit shows besides the indexed fields.
-        "duration": video.duration,
-        "opened": video.opened,
+        "duration": video["duration"],
+        "opened": video["opened"],
         "categories": categories,
         "genres": genres,
         "cast": cast,
-        "media": {kind: media_view(video.media.get(kind)) for kind in MEDIA_KINDS},  # type: ignore[call-overload]
+        "media": video["media"],
         "version": version,
     }
-    if video.description:
-        document["description"] = video.description
+    if video.get("description"):
+        document["description"] = video["description"]
     return document
 
 

@@ -65,6 +65,9 @@ STATE_FIELDS: list[dict[str, Any]] = [
     {"name": "key", "type": "string"},
     {"name": "version", "type": "int64"},
     {"name": "deleted", "type": "bool"},
+    # When this process wrote it (not when the event happened): a rebuild catches up on
+    # every record written since it started.
+    {"name": "applied_at", "type": "int64"},
 ]
 
 _CALLER_ERRORS = (ObjectNotFound, ObjectAlreadyExists, ObjectUnprocessable, RequestMalformed)
@@ -222,10 +225,13 @@ class TypesenseIndex:
         return found
 
     async def put_state(self, record: dict[str, Any]) -> None:
+        record = {**record, "applied_at": time.time_ns() // 1000}
         await self._call(self._collection(self.state_collection).documents.upsert(record))
 
-    async def states_of_kind(self, kind: str, *, since_version: int = 0) -> list[dict[str, Any]]:
-        filter_by = f"kind:={kind} && version:>={since_version}"
+    async def states_of_kind(
+        self, kinds: Sequence[str], *, applied_since: int = 0
+    ) -> list[dict[str, Any]]:
+        filter_by = f"kind:=[{','.join(kinds)}] && applied_at:>={applied_since}"
         exported = await self._call(
             self._collection(self.state_collection).documents.export({"filter_by": filter_by})
         )
@@ -246,8 +252,8 @@ class TypesenseIndex:
         return names
 
     # -- video documents ---------------------------------------------------------------------
-    async def upsert_video(self, document: dict[str, Any]) -> None:
-        await self._call(self._collection(self.alias).documents.upsert(document))
+    async def upsert_video(self, document: dict[str, Any], collection: str | None = None) -> None:
+        await self._call(self._collection(collection or self.alias).documents.upsert(document))
 
     async def delete_video(self, video_id: str) -> None:
         try:
@@ -261,9 +267,11 @@ class TypesenseIndex:
         except ObjectNotFound:
             pass
 
-    async def videos_where(self, filter_by: str) -> list[dict[str, Any]]:
+    async def videos_where(
+        self, filter_by: str, collection: str | None = None
+    ) -> list[dict[str, Any]]:
         exported = await self._call(
-            self._collection(self.alias).documents.export({"filter_by": filter_by})
+            self._collection(collection or self.alias).documents.export({"filter_by": filter_by})
         )
         return [json.loads(line) for line in exported.splitlines() if line.strip()]
 

@@ -116,14 +116,17 @@ async def apply_reference(
 
 
 async def rebuild_from_state(
-    index: TypesenseIndex, collection: str, *, since_version: int = 0
+    index: TypesenseIndex, collection: str, *, applied_since: int = 0
 ) -> int:
-    """Fill ``collection`` with every published video search knows of (from its state
-    records); returns how many documents were written."""
-    states = await index.states_of_kind("video", since_version=since_version)
-    for s in states if since_version else ():
+    """Fill ``collection`` with the published videos search knows of (from its state
+    records); returns how many documents were written.
+
+    With ``applied_since``, only catch up on what was written since then (a rebuild that read
+    the catalog meanwhile): those videos again, and the renames of that time.
+    """
+    states = await index.states_of_kind(["video"], applied_since=applied_since)
+    for s in states if applied_since else ():
         if s["deleted"] or not s.get("state", {}).get("published"):
-            # Catching up on a filled collection: gone from search since it was read.
             await index.delete_video_from(collection, s["key"].split(":", 1)[1])
     published = [
         (VideoState.model_validate(s["state"]), int(s["version"]))
@@ -135,4 +138,14 @@ async def rebuild_from_state(
     written = 0
     for start in range(0, len(documents), 1000):
         written += await index.import_videos(collection, documents[start : start + 1000])
+    if applied_since:
+        for ref in await index.states_of_kind(REF_KINDS, applied_since=applied_since):
+            kind, ref_id = ref["kind"], ref["key"].split(":", 1)[1]
+            carrying = await index.videos_where(
+                f"{_REF_FILTER[kind]}:=[`{ref_id}`]", collection=collection
+            )
+            for document in carrying:
+                await index.upsert_video(
+                    rename(document, kind, ref_id, names.get(ref["key"])), collection=collection
+                )
     return written
