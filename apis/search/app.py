@@ -27,6 +27,7 @@ from codeflix.typesense_server import TypesenseServer, embedded_server
 from codeflix.web import service_app
 
 log = logging.getLogger("codeflix.search")
+ROUTE_PREFIXES = ("/api/v1/search", "/api/v1/admin/search")
 
 
 @dataclass
@@ -132,7 +133,7 @@ def create_app(
         description="Full-text search of the published catalog.",
         lifespan=lifespan,
         readiness_checks={"typesense": typesense},
-        route_prefixes=("/api/v1/search", "/api/v1/admin/search"),
+        route_prefixes=ROUTE_PREFIXES,
     )
 
     @app.exception_handler(SearchUnavailable)
