@@ -12,7 +12,8 @@ from codeflix.auth import Principal, require_roles
 ADMIN_ROLE = "catalog-admin"
 
 
-def get_index(request: Request) -> TypesenseIndex:
+async def get_index(request: Request) -> TypesenseIndex:
+    # async: FastAPI would run a plain function in a worker thread on every request.
     index: TypesenseIndex = request.app.state.search.ready_index()
     return index
 

@@ -122,8 +122,8 @@ def _facets(result: dict[str, Any]) -> schemas.Facets:
     )
 
 
-async def search(*, index: TypesenseIndex, query: SearchQuery) -> schemas.SearchPage:
-    """Published videos matching ``query``, with facet counts and highlights."""
+def search_parameters(query: SearchQuery) -> dict[str, Any]:
+    """The Typesense search parameters of ``query``."""
     parameters: dict[str, Any] = {
         "q": query.q.strip() or "*",
         "query_by": ",".join(QUERY_BY),
@@ -140,8 +140,13 @@ async def search(*, index: TypesenseIndex, query: SearchQuery) -> schemas.Search
     filter_by = _filter(query)
     if filter_by:
         parameters["filter_by"] = filter_by
+    return parameters
+
+
+async def search(*, index: TypesenseIndex, query: SearchQuery) -> schemas.SearchPage:
+    """Published videos matching ``query``, with facet counts and highlights."""
     try:
-        result = await index.search(parameters)
+        result = await index.search(search_parameters(query))
     except SearchQueryError as e:
         raise UnprocessableContent(f"the search was refused: {e}") from e
     found = int(result["found"])
