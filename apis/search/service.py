@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apis.search import schemas
-from apis.search.index import QUERY_BY, QUERY_WEIGHTS, SearchQueryError, TypesenseIndex
+from apis.search.fields import QUERY_BY, QUERY_WEIGHTS
+from apis.search.index import SearchQueryError, TypesenseIndex
 from codeflix.problems import NotFound, UnprocessableContent
 
 SORTS = {
