@@ -82,12 +82,14 @@ class CatalogEventsConsumer:
         self.retry_delays = tuple(retry_delays)
 
     async def subscribe(self, bus: Bus) -> None:
-        # One event at a time per process: a rename and a video change never interleave.
+        # One event at a time, in one process at a time however many replicas run: a rename
+        # and a video change never interleave, and no two versions of a record race.
         await bus.subscribe(
             QUEUE,
             tuple(HANDLERS),
             self.handle,
             prefetch=1,
+            single_active=True,
             max_attempts=MAX_ATTEMPTS,
             retry_delays=self.retry_delays,
         )
