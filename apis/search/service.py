@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from dataclasses import dataclass
@@ -20,7 +21,18 @@ SORTS = {
     "title": "sort_title:asc",
     "-title": "sort_title:desc",
 }
-HIGHLIGHT = {"highlight_start_tag": "<mark>", "highlight_end_tag": "</mark>"}
+# Typesense marks matches with these private-use characters; the snippet is then HTML-escaped
+# and only they become <mark> tags, so catalog text can never inject markup into a page.
+_MARK_START, _MARK_END = "\ue000", "\ue001"
+HIGHLIGHT = {"highlight_start_tag": _MARK_START, "highlight_end_tag": _MARK_END}
+
+
+def _marked(snippet: str) -> str:
+    """Safe HTML: the snippet's text escaped, its matches in ``<mark>…</mark>``."""
+    escaped = html.escape(snippet, quote=True)
+    return escaped.replace(_MARK_START, "<mark>").replace(_MARK_END, "</mark>")
+
+
 _FIELD_NAMES = {
     "title": "title",
     "cast_names": "cast_members",
@@ -75,7 +87,7 @@ def _highlights(hit: dict[str, Any]) -> list[schemas.Highlight]:
         if field is None:
             continue
         snippets = h.get("snippets") or ([h["snippet"]] if "snippet" in h else [])
-        found.extend(schemas.Highlight(field=field, snippet=s) for s in snippets)
+        found.extend(schemas.Highlight(field=field, snippet=_marked(s)) for s in snippets)
     return found
 
 
@@ -181,7 +193,9 @@ async def suggest(*, index: TypesenseIndex, q: str, limit: int) -> schemas.Sugge
         doc = hit["document"]
         items.append(
             schemas.Suggestion(
-                id=uuid.UUID(doc["id"]), title=doc["title"], highlight=snippet or doc["title"]
+                id=uuid.UUID(doc["id"]),
+                title=doc["title"],
+                highlight=_marked(snippet or doc["title"]),
             )
         )
     return schemas.Suggestions(items=items)

@@ -77,6 +77,25 @@ async def test_hits_carry_what_browse_carries_and_highlights(search: SearchHarne
     assert not {"version", "sort_title", "category_facet", "published"} & set(hit)
 
 
+async def test_highlights_never_carry_markup_from_the_catalog(search: SearchHarness) -> None:
+    hostile = video_state(
+        title='Rabbit <img src=x onerror="alert(1)"> & friends', launch_year=2001, rating="L"
+    )
+    await search.send("video.created", hostile)
+    hit = (await search.search(q="rabbit"))["items"][0]
+    [title] = [h["snippet"] for h in hit["highlights"] if h["field"] == "title"]
+    assert title == (
+        "<mark>Rabbit</mark> &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; friends"
+    )
+    assert hit["title"] == hostile["title"]  # the plain field stays plain text
+    async with search.client() as client:
+        answer = await client.get(
+            "/api/v1/search/suggest", params={"q": "rabb"}, headers=search.viewer()
+        )
+    [suggestion] = answer.json()["items"]
+    assert "<img" not in suggestion["highlight"] and "<mark>" in suggestion["highlight"]
+
+
 async def test_facets_count_category_genre_year_and_rating(search: SearchHarness) -> None:
     await seed(search)
     facets = (await search.search(q=""))["facets"]
