@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 # Fixtures that run the real identity service and hand out real tokens, for every service.
-pytest_plugins = ["tests.support.identity"]
+pytest_plugins = ["tests.support.identity", "tests.support.mail"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
