@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity import codes, grants, metrics, pages, service
+from apis.identity import codes, grants, metrics, pages, recovery, service
 from apis.identity.config import REALM
 from apis.identity.logout import logout_with_refresh_token, revoke_token
 from apis.identity.schemas import AccountAccepted, AccountCreate, UserInfo
@@ -225,7 +225,7 @@ async def logout(request: Request) -> Response:
 async def create_account(request: Request, account: AccountCreate) -> AccountAccepted:
     """Sign up with an email address and a password."""
     async with begin(request) as session:
-        email = await service.register_account(
+        email = await recovery.sign_up(
             session=session,
             runtime=runtime_of(request),
             email=account.email,
@@ -233,6 +233,9 @@ async def create_account(request: Request, account: AccountCreate) -> AccountAcc
             name=account.name,
             address=client_address(request),
         )
+    runtime_of(request).wake_mail()
     return AccountAccepted(
-        email=email, message="If this address is new, its account is ready: sign in."
+        email=email,
+        message="If this address is new, its account is ready: sign in, then confirm the "
+        "address with the link we sent to it.",
     )

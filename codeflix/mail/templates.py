@@ -20,11 +20,11 @@ class MailTemplates:
         )
         self._text = Environment(loader=loader, autoescape=False, undefined=StrictUndefined)
 
-    def render(self, name: str, *, to: str, subject: str, **context: Any) -> OutgoingMail:
+    def render(self, template: str, /, *, to: str, subject: str, **context: Any) -> OutgoingMail:
         context = {"subject": subject, **context}
         return OutgoingMail(
             to=to,
             subject=subject,
-            text=self._text.get_template(f"{name}.txt").render(context),
-            html=self._html.get_template(f"{name}.html").render(context),
+            text=self._text.get_template(f"{template}.txt").render(context),
+            html=self._html.get_template(f"{template}.html").render(context),
         )

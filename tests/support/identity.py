@@ -112,8 +112,13 @@ class IdentityHarness:
         username: str | None = None,
         client_id: str = "codeflix-web",
         lifetime_seconds: int | None = None,
+        email_verified: bool = True,
+        max_rating: str | None = None,
     ) -> str:
-        """A real access token (signed by the identity service's active key)."""
+        """A real access token (signed by the identity service's active key).
+
+        The account's address counts as confirmed unless ``email_verified=False``;
+        ``max_rating`` sets its parental limit."""
         assert self.ring is not None, "the identity app has not started"
         subject = subject or str(uuid.uuid4())
         email = email or f"{subject[:8]}@example.com"
@@ -123,6 +128,8 @@ class IdentityHarness:
             email=email,
             name=name,
             roles=tuple(roles),
+            email_verified=email_verified,
+            max_rating=max_rating,
         )
         claims = access_token_claims(
             identity=identity,
