@@ -13,11 +13,13 @@ from apis.identity import account_routes, pages, recovery_pages, routes
 from apis.identity.config import REALM, IdentitySettings, get_settings
 from apis.identity.keys import KeyCache, ensure_signing_key
 from apis.identity.models import Base
+from apis.identity.notifications import NotificationsConsumer
 from apis.identity.passwords import Passwords
 from apis.identity.realm import load_realm, seed_realm
 from apis.identity.service import IdentityRuntime, utc_now
 from apis.identity.sessions import prune_expired
 from codeflix.auth import PLATFORM_IDENTITY_APP, TokenVerifier, install_auth
+from codeflix.bus import service_bus
 from codeflix.db import create_engine, database_check, session_factory
 from codeflix.mail import MailRelay, mailer_for
 from codeflix.platform import Platform
@@ -51,6 +53,9 @@ def create_app(
     mailer = mailer_for(settings, platform)
     relay = MailRelay(engine, mailer, sender=settings.mail_from, clock=clock)
     runtime.wake_mail = relay.wake
+    notifications = NotificationsConsumer(
+        sessions, settings, clock=runtime.clock, wake_mail=relay.wake
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +73,8 @@ def create_app(
             await prune_expired(
                 session=session, now=runtime.clock(), failure_window=runtime.failure_window
             )
-        async with relay:
+        async with relay, service_bus(settings, platform) as bus:
+            await notifications.subscribe(bus)
             yield
         await engine.dispose()
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from codeflix.inbox import add_inbox_table
 from codeflix.mail.outbox import add_mail_outbox_table
 
 
@@ -153,3 +154,4 @@ class AccountLink(Base):
 
 
 add_mail_outbox_table(Base.metadata)
+add_inbox_table(Base.metadata)

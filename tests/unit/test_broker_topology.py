@@ -16,6 +16,7 @@ import pytest
 from actors.encoder_settings import EncoderSettings
 from actors.encoder_worker import EncoderWorker
 from apis.catalog.consumers import subscribe_all as subscribe_catalog
+from apis.identity.notifications import NotificationsConsumer
 from apis.playback.consumers import VideoEventsConsumer
 from apis.playback.subscriptions import SubscriptionEventsConsumer
 from codeflix.bus.port import DEAD_LETTER_EXCHANGE, EXCHANGE
@@ -41,6 +42,8 @@ async def subscriptions_in_code() -> dict[str, set[str]]:
     await subscribe_catalog(bus, sessions=None)  # type: ignore[arg-type]
     await VideoEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
     await SubscriptionEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
+    notifications = NotificationsConsumer(None, None, clock=None, wake_mail=None)  # type: ignore[arg-type]
+    await notifications.subscribe(bus)  # type: ignore[arg-type]
     queue = EncoderSettings().encoder_queue
     await EncoderWorker(bus, store=None, run_encode=None, queue=queue).start()  # type: ignore[arg-type]
     return bus.queues
