@@ -92,8 +92,10 @@ async def discovery(request: Request) -> dict[str, Any]:
             "exp",
             "iat",
             "email",
+            "email_verified",
             "name",
             "preferred_username",
+            "max_rating",
         ],
     }
 
