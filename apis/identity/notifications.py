@@ -180,5 +180,10 @@ class NotificationsConsumer:
         async with self.sessions() as session, session.begin():
             if not await first_delivery(session, consumer=QUEUE, event_id=envelope.id):
                 return
-            await notify(session, self.settings, envelope, self.clock())
+            try:
+                await notify(session, self.settings, envelope, self.clock())
+            except ValueError as e:
+                # A value that cannot go into a mail header (a line break in an id): retrying
+                # cannot help, and nothing of it may reach a message.
+                raise PermanentFailure("unusable_event", str(e)) from e
         self.wake_mail()

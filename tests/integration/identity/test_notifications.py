@@ -202,3 +202,19 @@ async def test_upload_outcomes_go_to_the_catalog_admins(notified: Notified) -> N
     assert "no_video_stream" in failure.body()
     assert "<script>" not in failure.body("html") and "&lt;script&gt;" in failure.body("html")
     assert "https://watch.example/api/v1/admin/videos/v-43" in failure.body()
+
+
+async def test_an_event_that_would_inject_mail_headers_is_dead_lettered(notified: Notified) -> None:
+    await notified.account("cat@example.com", "catalog-admin")
+    hostile = {
+        "video_id": "v-1\r\nBcc: victim@example.com", "kind": "video",
+        "reason": "encoder_error", "message": "boom",
+    }  # fmt: skip
+    await notified.publish(
+        new_event("video.encoding.failed", hostile, subject="v-1", producer="encoder")
+    )
+    [dead] = await notified.bus.dead_letters("identity.notifications")
+    assert "one non-empty line" in (dead.reason or "")
+    assert dead.attempts == 1, dead  # at once: retrying a malformed event cannot help
+    assert await notified.mails("cat@example.com") == []
+    assert await notified.mails("victim@example.com") == []
