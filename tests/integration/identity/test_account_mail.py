@@ -373,3 +373,20 @@ async def test_the_parental_limit_needs_the_password_and_travels_in_tokens(
     assert lifted.json()["max_rating"] is None
     fresh = (await password_tokens(identity, "ada@example.com", PASSWORD)).json()
     assert "max_rating" not in claims_of(fresh["access_token"])
+
+
+async def test_guessing_the_password_at_the_parental_limit_is_throttled(
+    identity: IdentityHarness,
+) -> None:
+    await register(identity, "ada@example.com")
+    tokens = await signed_in_tokens(identity, "ada@example.com")
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    limit = f"{ACCOUNTS}/me/parental-limit"
+    async with identity.client() as client:
+        for attempt in range(identity.settings.login_failures_per_account):
+            guess = {"max_rating": None, "password": f"guess number {attempt}"}
+            assert (await client.put(limit, json=guess, headers=bearer)).status_code == 403
+        right = {"max_rating": None, "password": PASSWORD}
+        throttled = await client.put(limit, json=right, headers=bearer)
+    assert throttled.status_code == 429
+    assert "Retry-After" in throttled.headers
