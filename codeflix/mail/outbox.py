@@ -3,8 +3,9 @@
 A message is a row written in the caller's transaction, so it exists exactly when the change
 does. The relay takes a row with a lease (one replica at a time), sends it, and marks it sent.
 A crash after the server accepted it and before the mark sends it again after the lease runs
-out, with the same Message-ID: the local mail store keeps one copy per Message-ID and mail
-clients do the same, so a message is never lost and a resend never shows up twice.
+out, with the same Message-ID: a message is never lost, and the local mail store keeps one copy
+per Message-ID. An SMTP server cannot say whether it already took a message, so through a real
+one that window (after its 250, before the commit) can deliver twice.
 """
 
 from __future__ import annotations
