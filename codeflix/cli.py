@@ -71,6 +71,7 @@ def up(
     from actors.encoder_runtime import install_embedded_encoder
     from apis.gateway.app import create_app
     from apis.gateway.config import get_settings
+    from codeflix.mail.server import install_embedded_mail
     from codeflix.observability import configure_logging
     from codeflix.platform import Platform
 
@@ -86,6 +87,7 @@ def up(
         raise typer.Exit(1) from None
     platform = Platform.from_settings(settings)
     install_embedded_encoder(platform)
+    install_embedded_mail(platform)
     gateway = create_app(settings, platform=platform)
     base = f"http://{host}:{port}"
     if demo and "catalog" in gateway.state.services:
@@ -100,6 +102,7 @@ def up(
     console.print(
         f"  health        {base}/healthz   readiness {base}/readyz   metrics {base}/metrics"
     )
+    console.print(f"  mail          kept in {(data_dir / 'mail').resolve()}: codeflix mail list")
     if "identity" in gateway.state.services:
         from apis.identity.commands import sign_in_help
 
@@ -125,10 +128,12 @@ def version() -> None:
 
 
 from codeflix.dlq_commands import dlq_app  # noqa: E402 - subcommands register after `app`
+from codeflix.mail_commands import mail_app  # noqa: E402
 from codeflix.worker_commands import worker_app  # noqa: E402
 
 app.add_typer(worker_app)
 app.add_typer(dlq_app)
+app.add_typer(mail_app)
 
 from apis.identity.commands import identity_app, users_app  # noqa: E402 - imports wait for use
 from codeflix.login import login  # noqa: E402

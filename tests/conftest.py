@@ -13,7 +13,7 @@ settings.register_profile("codeflix", deadline=None)
 settings.load_profile("codeflix")
 
 # Fixtures that run the real identity service and hand out real tokens, for every service.
-pytest_plugins = ["tests.support.identity"]
+pytest_plugins = ["tests.support.identity", "tests.support.mail"]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 
-from apis.catalog import browse_routes, routes, video_routes
+from apis.catalog import browse_routes, my_list_routes, routes, video_routes
 from apis.catalog.config import CatalogSettings, get_settings
 from apis.catalog.consumers import subscribe_all
 from apis.catalog.database import migrate
@@ -40,6 +40,7 @@ ROUTE_PREFIXES = (
     "/api/v1/categories",
     "/api/v1/genres",
     "/api/v1/videos",
+    "/api/v1/me/list",
 )
 
 
@@ -126,6 +127,11 @@ def create_app(
     app.state.sessions = sessions
     app.state.store = store
     app.state.uploads = uploads
-    for router in (routes.router, video_routes.router, browse_routes.router):
+    for router in (
+        routes.router,
+        video_routes.router,
+        browse_routes.router,
+        my_list_routes.router,
+    ):
         app.include_router(router)
     return app

@@ -131,6 +131,7 @@ async def list_videos(
     cast_member: uuid.UUID | None = None,
     year: int | None = None,
     rating: str | None = None,
+    ratings: tuple[str, ...] | None = None,
     sort: str = "-created_at",
     sorts: dict[str, Any] = VIDEO_SORTS,
     cursor: str | None = None,
@@ -150,6 +151,8 @@ async def list_videos(
         stmt = stmt.where(Video.launch_year == year)
     if rating is not None:
         stmt = stmt.where(Video.rating == rating)
+    if ratings is not None:
+        stmt = stmt.where(Video.rating.in_(ratings))
     return await page(
         session, stmt, model=Video, sort=sort, sorts=sorts, cursor=cursor, limit=limit
     )

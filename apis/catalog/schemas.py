@@ -214,3 +214,10 @@ class Page(BaseModel, Generic[Item]):
 
     items: list[Item]
     next_cursor: str | None = None
+
+
+class ListItem(BaseModel):
+    """A title of the viewer's list and when it was added."""
+
+    added_at: datetime
+    video: VideoView

@@ -9,16 +9,19 @@ from datetime import datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from apis.identity import pages, routes
+from apis.identity import account_routes, pages, recovery_pages, routes
 from apis.identity.config import REALM, IdentitySettings, get_settings
 from apis.identity.keys import KeyCache, ensure_signing_key
 from apis.identity.models import Base
+from apis.identity.notifications import NotificationsConsumer
 from apis.identity.passwords import Passwords
 from apis.identity.realm import load_realm, seed_realm
 from apis.identity.service import IdentityRuntime, utc_now
 from apis.identity.sessions import prune_expired
 from codeflix.auth import PLATFORM_IDENTITY_APP, TokenVerifier, install_auth
+from codeflix.bus import service_bus
 from codeflix.db import create_engine, database_check, session_factory
+from codeflix.mail import MailRelay, mailer_for
 from codeflix.platform import Platform
 from codeflix.web import service_app
 
@@ -47,6 +50,12 @@ def create_app(
         keys=KeyCache(secret=settings.secret_key, token_lifetime=token_lifetime),
         clock=clock,
     )
+    mailer = mailer_for(settings, platform)
+    relay = MailRelay(engine, mailer, sender=settings.mail_from, clock=clock)
+    runtime.wake_mail = relay.wake
+    notifications = NotificationsConsumer(
+        sessions, settings, clock=runtime.clock, wake_mail=relay.wake
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +73,9 @@ def create_app(
             await prune_expired(
                 session=session, now=runtime.clock(), failure_window=runtime.failure_window
             )
-        yield
+        async with relay, service_bus(settings, platform) as bus:
+            await notifications.subscribe(bus)
+            yield
         await engine.dispose()
 
     app = service_app(
@@ -76,6 +87,7 @@ def create_app(
         route_prefixes=(f"/realms/{REALM}", "/api/v1/accounts"),
     )
     app.state.runtime = runtime
+    app.state.mail_relay = relay
     app.state.sessions = sessions
     # The service checks its own access tokens (userinfo) exactly as every other service does.
     install_auth(
@@ -87,7 +99,9 @@ def create_app(
         ),
     )
     app.include_router(routes.router)
+    app.include_router(account_routes.router)
     app.include_router(pages.router)
+    app.include_router(recovery_pages.router)
     if platform is not None:
         platform.extras[PLATFORM_IDENTITY_APP] = app
     return app

@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from codeflix.inbox import add_inbox_table
+from codeflix.mail.outbox import add_mail_outbox_table
+
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
@@ -118,3 +121,37 @@ class LoginSession(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class AccountSettings(Base):
+    """What an account chose or proved beyond its credentials (a table of its own so that
+    existing databases gain it on start-up)."""
+
+    __tablename__ = "account_settings"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    email_verified_at: Mapped[datetime | None]
+    # The highest catalog rating shown to this account (ER, L, 10 ... 18); None = no limit.
+    max_rating: Mapped[str | None] = mapped_column(String(2))
+    updated_at: Mapped[datetime]
+
+
+class AccountLink(Base):
+    """A single-use link sent by mail (verify the address, reset the password)."""
+
+    __tablename__ = "account_links"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The address the link went to: a link for an address the account no longer has is void.
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+add_mail_outbox_table(Base.metadata)
+add_inbox_table(Base.metadata)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from apis.identity import codes, grants, service, sessions
+from apis.identity import codes, grants, recovery, service, sessions
 from apis.identity.authorize import (
     AUTH_PARAMETERS,
     InvalidClientRequest,
@@ -75,7 +75,13 @@ def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
 def _login_page(request: Request, params: dict[str, str], **context: Any) -> HTMLResponse:
     status = context.pop("status", 200)
     register_url = f"{OIDC}/registrations?{urlencode(params)}"
-    page = {"action": LOGIN_ACTION, "hidden": params, "register_url": register_url, "username": ""}
+    page = {
+        "action": LOGIN_ACTION,
+        "hidden": params,
+        "register_url": register_url,
+        "forgot_url": f"/realms/{REALM}/login-actions/reset-credentials",
+        "username": "",
+    }
     return _render(request, "login.html", {**page, **context}, status=status)
 
 
@@ -97,7 +103,11 @@ async def authorization_page(request: Request) -> Response:
             return _error_page(request, str(e))
         except RedirectError as e:
             return RedirectResponse(e.location, status_code=302)
-    notice = "Your account is ready: sign in." if request.query_params.get("registered") else None
+    notice = (
+        "Your account is ready: sign in. We sent you a link to confirm your email address."
+        if request.query_params.get("registered")
+        else None
+    )
     return _login_page(request, params, notice=notice)
 
 
@@ -187,7 +197,7 @@ async def register(request: Request) -> Response:
         )
     try:
         async with request.app.state.sessions() as session:
-            await service.register_account(
+            await recovery.sign_up(
                 session=session,
                 runtime=_runtime(request),
                 email=email,
@@ -211,6 +221,7 @@ async def register(request: Request) -> Response:
         return _register_page(
             request, params, email=email, name=name, errors={}, error=e.detail, status=e.status
         )
+    _runtime(request).wake_mail()
     return RedirectResponse(
         f"{OIDC}/auth?{urlencode({**params, 'registered': '1'})}", status_code=303
     )

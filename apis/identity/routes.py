@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity import codes, grants, metrics, pages, service
+from apis.identity import codes, grants, metrics, pages, recovery, service
 from apis.identity.config import REALM
 from apis.identity.keys import JWKS_MAX_AGE_SECONDS
 from apis.identity.logout import logout_with_refresh_token, revoke_token
@@ -99,8 +99,10 @@ async def discovery(request: Request) -> dict[str, Any]:
             "exp",
             "iat",
             "email",
+            "email_verified",
             "name",
             "preferred_username",
+            "max_rating",
         ],
     }
 
@@ -234,7 +236,7 @@ async def logout(request: Request) -> Response:
 async def create_account(request: Request, account: AccountCreate) -> AccountAccepted:
     """Sign up with an email address and a password."""
     async with begin(request) as session:
-        email = await service.register_account(
+        email = await recovery.sign_up(
             session=session,
             runtime=runtime_of(request),
             email=account.email,
@@ -242,6 +244,9 @@ async def create_account(request: Request, account: AccountCreate) -> AccountAcc
             name=account.name,
             address=client_address(request),
         )
+    runtime_of(request).wake_mail()
     return AccountAccepted(
-        email=email, message="If this address is new, its account is ready: sign in."
+        email=email,
+        message="If this address is new, its account is ready: sign in, then confirm the "
+        "address with the link we sent to it.",
     )

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apis.identity import metrics, throttling
 from apis.identity.config import IdentitySettings
 from apis.identity.keys import KeyCache
-from apis.identity.models import LoginSession, Role, User, UserRole
+from apis.identity.models import AccountSettings, LoginSession, Role, User, UserRole
 from apis.identity.passwords import (
     Passwords,
     email_problem,
@@ -55,6 +55,8 @@ class IdentityRuntime:
     passwords: Passwords
     keys: KeyCache
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Called after a transaction that queued mail commits, so the relay sends it at once.
+    wake_mail: Callable[[], None] = field(default=lambda: None)
 
     @property
     def failure_window(self) -> timedelta:
@@ -82,6 +84,7 @@ async def _add_user(
     password_hash: str,
     name: str,
     roles: list[str],
+    verified: bool,
 ) -> User:
     user = User(
         id=str(uuid.uuid4()),
@@ -97,8 +100,26 @@ async def _add_user(
     await session.flush()
     for role in sorted(set(roles)):
         session.add(UserRole(user_id=user.id, role=role))
+    now = runtime.clock()
+    session.add(
+        AccountSettings(
+            user_id=user.id,
+            email_verified_at=now if verified else None,
+            max_rating=None,
+            updated_at=now,
+        )
+    )
     await session.flush()
     return user
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up did: the caller mails either a confirmation link or a notice."""
+
+    email: str
+    user: User
+    created: bool
 
 
 async def register_account(
@@ -109,8 +130,8 @@ async def register_account(
     password: str,
     name: str,
     address: str,
-) -> str:
-    """Sign up: returns the normalized email. A taken address answers exactly like a new one.
+) -> SignUp:
+    """Sign up (unconfirmed). A taken address answers exactly like a new one.
 
     Commits ``session`` once the sign-up is counted against the address, before the rest."""
     email = normalize_email(email)
@@ -131,12 +152,19 @@ async def register_account(
         )
     # Hash even when the address is taken, so the answer takes as long either way.
     password_hash = runtime.passwords.hash(password)
-    if await session.scalar(select(User.id).where(User.email == email)) is None:
-        roles = default_roles(runtime.realm)
-        await _add_user(
-            session, runtime, email=email, password_hash=password_hash, name=name, roles=roles
-        )
-    return email
+    existing = await session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        return SignUp(email=email, user=existing, created=False)
+    user = await _add_user(
+        session,
+        runtime,
+        email=email,
+        password_hash=password_hash,
+        name=name,
+        roles=default_roles(runtime.realm),
+        verified=False,
+    )
+    return SignUp(email=email, user=user, created=True)
 
 
 async def create_user(
@@ -148,7 +176,9 @@ async def create_user(
     name: str,
     roles: list[str],
 ) -> User:
-    """Create an account with roles (operators only: this one does say when the email is taken)."""
+    """Create an account with roles (operators only: this one does say when the email is taken).
+
+    An operator vouches for the address, so the account starts confirmed."""
     email = normalize_email(email)
     _validate_new_account(email, password, name)
     known = set((await session.scalars(select(Role.name))).all())
@@ -166,6 +196,7 @@ async def create_user(
         password_hash=runtime.passwords.hash(password),
         name=name,
         roles=[*default_roles(runtime.realm), *roles],
+        verified=True,
     )
 
 
@@ -219,12 +250,15 @@ async def start_session(*, session: AsyncSession, runtime: IdentityRuntime, user
 
 async def identity_of(*, session: AsyncSession, user: User) -> Identity:
     roles = (await session.scalars(select(UserRole.role).where(UserRole.user_id == user.id))).all()
+    settings = await session.get(AccountSettings, user.id)
     return Identity(
         subject=user.id,
         username=user.username,
         email=user.email,
         name=user.name,
         roles=tuple(sorted(roles)),
+        email_verified=settings is not None and settings.email_verified_at is not None,
+        max_rating=settings.max_rating if settings is not None else None,
     )
 
 

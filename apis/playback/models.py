@@ -46,3 +46,14 @@ class PlayableVideo(Base):
             and self.media_status == MEDIA_READY
             and bool(self.hls_prefix and self.master_key)
         )
+
+
+class VideoRating(Base):
+    """The catalog's age rating of a video, for the viewers' parental limits (a table of its
+    own so that an existing database gains it on start-up)."""
+
+    __tablename__ = "video_ratings"
+
+    video_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rating: Mapped[str] = mapped_column(String(4))
+    event_at: Mapped[float] = mapped_column(Float)

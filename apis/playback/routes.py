@@ -16,6 +16,7 @@ from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import GrantSigner
 from apis.playback.schemas import PlaybackGrantPublic
 from codeflix.auth import CurrentUser
+from codeflix.ratings import max_rating_of
 
 router = APIRouter()
 
@@ -57,7 +58,11 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
     "/api/v1/playback/{video_id}",
     response_model=PlaybackGrantPublic,
     tags=["playback"],
-    responses={402: {"description": "no entitlement"}, 404: {"description": "not playable"}},
+    responses={
+        402: {"description": "no entitlement"},
+        403: {"description": "rated above the viewer's parental limit"},
+        404: {"description": "not playable"},
+    },
 )
 async def create_grant(
     video_id: str,
@@ -77,6 +82,7 @@ async def create_grant(
         ttl_seconds=playback.settings.grant_ttl_seconds,
         base_url=playback.media_base_url(str(request.base_url)),
         now=playback.edge.clock(),
+        max_rating=max_rating_of(user.claims),
     )
     response.headers["Cache-Control"] = "no-store"
     return grant

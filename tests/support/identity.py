@@ -114,8 +114,13 @@ class IdentityHarness:
         client_id: str = "codeflix-web",
         lifetime_seconds: int | None = None,
         key: RSAKey | None = None,
+        email_verified: bool = True,
+        max_rating: str | None = None,
     ) -> str:
-        """A real access token (signed by the identity service's active key, or by ``key``)."""
+        """A real access token (signed by the identity service's active key, or by ``key``).
+
+        The account's address counts as confirmed unless ``email_verified=False``;
+        ``max_rating`` sets its parental limit."""
         assert self.ring is not None, "the identity app has not started"
         subject = subject or str(uuid.uuid4())
         email = email or f"{subject[:8]}@example.com"
@@ -125,6 +130,8 @@ class IdentityHarness:
             email=email,
             name=name,
             roles=tuple(roles),
+            email_verified=email_verified,
+            max_rating=max_rating,
         )
         claims = access_token_claims(
             identity=identity,

@@ -16,6 +16,7 @@ import pytest
 from actors.encoder_settings import EncoderSettings
 from actors.encoder_worker import EncoderWorker
 from apis.catalog.consumers import subscribe_all as subscribe_catalog
+from apis.identity.notifications import NotificationsConsumer
 from apis.playback.consumers import VideoEventsConsumer
 from apis.playback.subscriptions import SubscriptionEventsConsumer
 from apis.search.consumers import CatalogEventsConsumer
@@ -52,6 +53,8 @@ async def recording_of_code() -> RecordingBus:
     await VideoEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
     await SubscriptionEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
     await CatalogEventsConsumer(index=None).subscribe(bus)  # type: ignore[arg-type]
+    notifications = NotificationsConsumer(None, None, clock=None, wake_mail=None)  # type: ignore[arg-type]
+    await notifications.subscribe(bus)  # type: ignore[arg-type]
     queue = EncoderSettings().encoder_queue
     await EncoderWorker(bus, store=None, run_encode=None, queue=queue).start()  # type: ignore[arg-type]
     return bus
