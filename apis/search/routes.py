@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from apis.search import schemas, service
 from apis.search.deps import CatalogAdmin, IndexDep
 from codeflix.auth import CurrentUser
+from codeflix.ratings import max_rating_of
 
 router = APIRouter(prefix="/api/v1")
 # Longer queries are refused (422) rather than sent on: no title needs more.
@@ -45,6 +46,7 @@ async def search(
         sort=sort,
         page=page,
         per_page=per_page,
+        max_rating=max_rating_of(user.claims),
     )
     return await service.search(index=index, query=query)
 
@@ -57,7 +59,9 @@ async def suggest(
     limit: Annotated[int, Query(ge=1, le=10)] = 5,
 ) -> schemas.Suggestions:
     """A few titles for search-as-you-type."""
-    return await service.suggest(index=index, q=q, limit=limit)
+    return await service.suggest(
+        index=index, q=q, limit=limit, max_rating=max_rating_of(user.claims)
+    )
 
 
 @router.get("/admin/search/synonyms")

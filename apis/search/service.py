@@ -13,6 +13,7 @@ from apis.search import schemas
 from apis.search.fields import QUERY_BY, QUERY_WEIGHTS
 from apis.search.index import SearchQueryError, TypesenseIndex
 from codeflix.problems import NotFound, UnprocessableContent
+from codeflix.ratings import allowed_ratings
 
 SORTS = {
     "relevance": "_text_match:desc,created_at:desc",
@@ -56,6 +57,13 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    max_rating: str | None = None  # the viewer's parental limit, from the token
+
+
+def _rating_limit(max_rating: str | None) -> str | None:
+    if max_rating is None:
+        return None
+    return "rating:=[" + ",".join(f"`{r}`" for r in allowed_ratings(max_rating)) + "]"
 
 
 def _filter(query: SearchQuery) -> str:
@@ -73,6 +81,8 @@ def _filter(query: SearchQuery) -> str:
         clauses.append(f"launch_year:<={query.year_to}")
     if query.rating:
         clauses.append(f"rating:=`{query.rating}`")
+    if (limit := _rating_limit(query.max_rating)) is not None:
+        clauses.append(limit)
     return " && ".join(clauses)
 
 
@@ -174,10 +184,14 @@ async def search(*, index: TypesenseIndex, query: SearchQuery) -> schemas.Search
     )
 
 
-async def suggest(*, index: TypesenseIndex, q: str, limit: int) -> schemas.Suggestions:
-    """A few titles that start like ``q``, for search-as-you-type."""
+async def suggest(
+    *, index: TypesenseIndex, q: str, limit: int, max_rating: str | None = None
+) -> schemas.Suggestions:
+    """A few titles that start like ``q``, for search-as-you-type, within a parental limit."""
+    rating_limit = _rating_limit(max_rating)
     result = await index.search(
         {
+            **({"filter_by": rating_limit} if rating_limit else {}),
             "q": q.strip() or "*",
             "query_by": "title",
             "prefix": "true",

@@ -96,6 +96,25 @@ async def test_highlights_never_carry_markup_from_the_catalog(search: SearchHarn
     assert "<img" not in suggestion["highlight"] and "<mark>" in suggestion["highlight"]
 
 
+async def test_a_parental_limit_hides_titles_rated_above_it(search: SearchHarness) -> None:
+    await seed(search)
+    limited = search.identity.headers(max_rating="12")
+    async with search.client() as client:
+        found = await client.get("/api/v1/search", params={"q": ""}, headers=limited)
+        suggested = await client.get("/api/v1/search/suggest", params={"q": "aca"}, headers=limited)
+        strictest = await client.get(
+            "/api/v1/search", params={"q": "", "rating": "16"}, headers=limited
+        )
+    body = found.json()
+    assert sorted(hit["title"] for hit in body["items"]) == [
+        "Big Buck Bunny", "Meu coracao", "Sintel"
+    ]  # fmt: skip
+    assert "16" not in {f["value"] for f in body["facets"]["rating"]}
+    assert suggested.json()["items"] == []  # "Ação na Cidade" is rated 16
+    assert strictest.json()["items"] == []  # asking for the rating does not lift the limit
+    assert "Ação na Cidade" in await search.titles("acao")  # no limit: found
+
+
 async def test_facets_count_category_genre_year_and_rating(search: SearchHarness) -> None:
     await seed(search)
     facets = (await search.search(q=""))["facets"]
