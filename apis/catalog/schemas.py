@@ -27,7 +27,8 @@ def _unique(ids: list[uuid.UUID]) -> list[uuid.UUID]:
 
 
 IdList = Annotated[list[uuid.UUID], Field(max_length=100), AfterValidator(_unique)]
-Year = Annotated[int, Field(ge=1888, le=2100)]
+YEAR_RANGE = (1888, 2100)
+Year = Annotated[int, Field(ge=YEAR_RANGE[0], le=YEAR_RANGE[1])]
 Minutes = Annotated[int, Field(ge=0, le=100_000)]
 
 

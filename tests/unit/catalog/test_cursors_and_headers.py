@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from apis.catalog.pagination import decode_cursor, encode_cursor
 from apis.catalog.queries import BROWSE_SORTS, CATEGORY_SORTS, VIDEO_SORTS
 from apis.catalog.uploads import parse_checksum, parse_length, parse_metadata
+from codeflix.pagination import decode_cursor, encode_cursor
 from codeflix.problems import BadRequest, UnprocessableContent
 
 
