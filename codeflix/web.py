@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from codeflix import __version__
 from codeflix.observability import ReadinessCheck, install_observability
-from codeflix.problems import install_problem_handlers
+from codeflix.problems import UnexpectedErrors, install_problem_handlers
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
@@ -38,6 +38,9 @@ def service_app(
     app.state.service_name = name
     app.state.route_prefixes = route_prefixes
     install_problem_handlers(app)
+    # Middleware added first runs innermost: an unexpected error becomes a problem inside the
+    # correlation id's scope, so the answer and the log line carry the id.
+    app.add_middleware(UnexpectedErrors)
     install_observability(app, service=name, readiness_checks=readiness_checks)
     return app
 
