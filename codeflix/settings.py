@@ -46,6 +46,11 @@ class CommonSettings(BaseSettings):
     ray_address: str | None = Field(default=None, description="Ray cluster; unset = local Ray")
     secret_key: str = DEFAULT_SECRET
     public_url: str = "http://127.0.0.1:8000"
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="largest request body (JSON, forms) a service reads; tus uploads excepted",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

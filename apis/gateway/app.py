@@ -42,6 +42,7 @@ def create_app(
         title="Codeflix",
         description="The embedded Codeflix platform: every service behind one port.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks=_service_readiness(mounted),
     )
 
