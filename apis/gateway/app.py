@@ -62,6 +62,9 @@ def create_app(
     app.state.platform = platform
     app.state.services = {s.name: s.app for s in mounted}
     install_merged_docs(app, mounted, issuer=issuer_for(settings))
+    # Mounted services count their own requests by route; the gateway's /metrics shows them.
+    for service in mounted:
+        app.state.http_metrics.extend(service.app.state.http_metrics)
     routes = [(prefix, s.app) for s in mounted for prefix in s.prefixes]
     app.add_middleware(PrefixDispatch, routes=routes)
     return app
