@@ -15,8 +15,12 @@ from pydantic import (
     model_validator,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Description = Annotated[str, StringConstraints(max_length=10_000)]
+from codeflix.text import StorableText
+
+Name = Annotated[
+    StorableText, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+]
+Description = Annotated[StorableText, StringConstraints(max_length=10_000)]
 Rating = Literal["ER", "L", "10", "12", "14", "16", "18"]
 CastMemberType = Literal["actor", "director"]
 MediaKind = Literal["video", "trailer", "banner", "thumbnail"]

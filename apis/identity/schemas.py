@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codeflix.text import StorableText
+
 
 class AccountCreate(BaseModel):
     """A sign-up: the rules for email and password are checked by the service."""
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=1024)
-    name: str = Field(default="", max_length=255)
+    email: StorableText = Field(max_length=320)
+    password: StorableText = Field(max_length=1024)
+    name: StorableText = Field(default="", max_length=255)
 
 
 class AccountAccepted(BaseModel):

@@ -47,8 +47,8 @@ async def test_a_crafted_user_filter_is_a_422_problem(api: SubscriptionApi, user
 
 
 async def test_cursors_still_walk_every_plan(api: SubscriptionApi) -> None:
-    for _ in range(3):
-        await api.plan()
+    for n in range(3):
+        await api.plan(name=f"walk-{n}")
     seen, cursor = [], None
     while True:
         params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
@@ -59,3 +59,17 @@ async def test_cursors_still_walk_every_plan(api: SubscriptionApi) -> None:
         if not (cursor := page["next_cursor"]):
             break
     assert len(seen) == len(set(seen)) == 3
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\u0000b"])
+async def test_text_a_database_cannot_store_is_a_422_in_bodies(
+    api: SubscriptionApi, text: str
+) -> None:
+    for body in ({"name": text, "price_cents": 990}, {"name": "x", "description": text}):
+        response = await api.client.post(
+            "/api/v1/admin/plans",
+            content=json.dumps(body),  # "\ud800" escaped: httpx would refuse to encode it
+            headers={**api.admin, "content-type": "application/json"},
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["loc"][0] == "body"

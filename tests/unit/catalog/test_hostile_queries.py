@@ -58,3 +58,23 @@ async def test_years_in_range_still_filter(catalog: CatalogHarness) -> None:
     )
     assert response.status_code == 200
     assert response.json() == {"items": [], "next_cursor": None}
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\u0000b"])
+async def test_text_a_database_cannot_store_is_a_422_in_bodies(
+    catalog: CatalogHarness, text: str
+) -> None:
+    for path, body in (
+        ("categories", {"name": text}),
+        ("cast-members", {"name": text, "type": "actor"}),
+        ("videos", {"title": text, "launch_year": 2008, "duration": 10, "rating": "L"}),
+        ("videos", {"title": "Bunny", "description": text, "launch_year": 2008,
+                    "duration": 10, "rating": "L"}),
+    ):  # fmt: skip
+        response = await catalog.client.post(
+            f"/api/v1/admin/{path}",
+            content=json.dumps(body),  # escaped as \ud800: httpx would refuse to encode it
+            headers={**catalog.admin, "content-type": "application/json"},
+        )
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["errors"][0]["loc"][0] == "body"
