@@ -16,7 +16,12 @@ from fastapi import FastAPI
 from codeflix import __version__
 from codeflix.observability import ReadinessCheck, install_observability
 from codeflix.problems import UnexpectedErrors, install_problem_handlers
-from codeflix.request_bodies import DEFAULT_MAX_BODY_BYTES, BodyLimit, StreamedBody
+from codeflix.request_limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    BodyLimit,
+    QueryLimit,
+    StreamedBody,
+)
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 
@@ -46,6 +51,7 @@ def service_app(
     # Middleware added first runs innermost: a refused body and an unexpected error become
     # problems inside the correlation id's scope, so the answer and the log line carry the id.
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, streamed=streamed_bodies)
+    app.add_middleware(QueryLimit)
     app.add_middleware(UnexpectedErrors)
     install_observability(app, service=name, readiness_checks=readiness_checks)
     return app

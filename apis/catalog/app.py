@@ -28,7 +28,7 @@ from codeflix.bus import InMemoryBus, service_bus
 from codeflix.db import create_engine, database_check
 from codeflix.outbox import OutboxRelay
 from codeflix.platform import Platform
-from codeflix.request_bodies import StreamedBody
+from codeflix.request_limits import StreamedBody
 from codeflix.storage import open_store
 from codeflix.web import service_app
 

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from codeflix.request_bodies import StreamedBody
+from codeflix.request_limits import StreamedBody
 from codeflix.web import service_app
 
 LIMIT = 4096
@@ -93,3 +93,14 @@ def test_streamed_uploads_pass_whatever_their_size() -> None:
     assert_too_large(client.patch("/uploads/u1", content=body, headers=json))
     assert_too_large(client.patch("/uploads/u1/more", content=body, headers=tus))
     assert read == [len(body), len(body)]
+
+
+def test_a_query_string_with_nul_is_a_422_and_a_huge_one_a_414() -> None:
+    client, _ = make_app()
+    for query in ("q=%00", "q=a%00b", "a=1&q=%00&b=2"):
+        refused = client.get(f"/healthz?{query}")
+        assert refused.status_code == 422
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"][0]["loc"] == ["query"]
+    assert client.get("/healthz?" + "q=" + "x" * 9000).status_code == 414
+    assert client.get("/healthz?q=%C3%A9&x=" + "y" * 4000).status_code == 200

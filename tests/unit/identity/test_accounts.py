@@ -161,3 +161,12 @@ async def test_text_a_database_cannot_store_is_a_422(
         )
     assert response.status_code == 422, response.text  # type: ignore[attr-defined]
     assert response.json()["errors"][0]["loc"] == ["body", field]  # type: ignore[attr-defined]
+
+
+async def test_nul_in_the_query_of_an_identity_page_is_a_422(identity: IdentityHarness) -> None:
+    async with identity.client() as client:
+        response = await client.get(
+            "/realms/codeflix/protocol/openid-connect/auth?client_id=codeflix-web%00&state=x"
+        )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"

@@ -1,4 +1,11 @@
-"""A ceiling on request bodies, checked before any route parses one.
+"""Limits on what a request may carry, checked before any route parses it.
+
+:class:`QueryLimit` refuses a query string longer than 8 KiB (414) or carrying an encoded NUL
+(422): no parameter of ours takes either, and a NUL that reaches PostgreSQL is a 500. Routes
+that read ``request.query_params`` by hand (the OIDC pages) are covered as well as those
+declaring typed parameters.
+
+A ceiling on request bodies:
 
 FastAPI reads a whole body into memory before validating it, so without a ceiling anyone can
 make a service hold (and parse) hundreds of megabytes. :class:`BodyLimit` refuses a body past
@@ -20,6 +27,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from codeflix.problems import problem_response
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+MAX_QUERY_BYTES = 8 * 1024
+
+
+class QueryLimit:
+    """ASGI middleware refusing query strings that are too long or carry a NUL."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_QUERY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query: bytes = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if len(query) > self.max_bytes:
+            detail = f"the query string is longer than {self.max_bytes} bytes"
+            await problem_response(414, detail)(scope, receive, send)
+        elif b"%00" in query or b"\x00" in query:
+            await problem_response(
+                422,
+                "the query string holds a NUL character, which no parameter takes",
+                type_suffix="validation-error",
+                errors=[{"loc": ["query"], "msg": "NUL is not allowed"}],
+            )(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 @dataclass(frozen=True)
