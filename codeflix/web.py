@@ -36,6 +36,7 @@ def service_app(
     route_prefixes: tuple[str, ...] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     streamed_bodies: Sequence[StreamedBody] = (),
+    docs_url: str | None = "/docs",
 ) -> FastAPI:
     """A FastAPI app with Codeflix's conventions; the caller adds its routers.
 
@@ -44,7 +45,13 @@ def service_app(
     ``max_body_bytes`` are refused with a 413 before any route reads them, except the
     ``streamed_bodies`` (uploads a route streams to storage itself).
     """
-    app = FastAPI(title=title, description=description, version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=docs_url,
+    )
     app.state.service_name = name
     app.state.route_prefixes = route_prefixes
     install_problem_handlers(app)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
 from apis.gateway.config import GatewaySettings, get_settings
-from apis.gateway.openapi import merged_openapi, swagger_init_oauth
+from apis.gateway.openapi import install_merged_docs
 from apis.gateway.routing import PrefixDispatch
 from apis.gateway.services import EmbeddedService, build_services
 from codeflix.auth import issuer_for
@@ -47,6 +46,7 @@ def create_app(
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
         readiness_checks=_service_readiness(mounted),
+        docs_url=None,  # the gateway serves its own /docs, see install_merged_docs
     )
 
     @app.get("/", include_in_schema=False)
@@ -68,18 +68,6 @@ def create_app(
     routes = [(prefix, s.app) for s in mounted for prefix in s.prefixes]
     app.add_middleware(PrefixDispatch, routes=routes)
     return app
-
-
-def install_merged_docs(app: FastAPI, mounted: list[EmbeddedService], *, issuer: str) -> None:
-    """Serve every mounted service's API in the gateway's /openapi.json and /docs."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = merged_openapi(app, mounted, issuer=issuer)
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-    app.swagger_ui_init_oauth = swagger_init_oauth()
 
 
 def _service_readiness(mounted: list[EmbeddedService]) -> dict[str, ReadinessCheck]:

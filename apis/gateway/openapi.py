@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from apis.gateway.services import EmbeddedService
 
@@ -22,6 +26,43 @@ OAUTH_SCHEME = "codeflix"
 WEB_CLIENT_ID = "codeflix-web"
 SCOPES = {"openid": "sign in", "profile": "your name", "email": "your email address"}
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+DOCS, ASSETS, REDIRECT = "/docs", "/docs/assets", "/docs/oauth2-redirect"
+
+
+def install_merged_docs(app: FastAPI, mounted: Sequence[EmbeddedService], *, issuer: str) -> None:
+    """Serve every mounted service's API in the gateway's /openapi.json and /docs.
+
+    Swagger UI's scripts come from the installed swagger-ui-bundle package, not a CDN, so
+    /docs works on a machine without internet access.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = merged_openapi(app, mounted, issuer=issuer)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.swagger_ui_init_oauth = swagger_init_oauth()
+
+    @app.get(DOCS, include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS}/favicon-32x32.png",
+            oauth2_redirect_url=REDIRECT,
+            init_oauth=app.swagger_ui_init_oauth,
+        )
+
+    @app.get(REDIRECT, include_in_schema=False)
+    async def oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    app.mount(ASSETS, StaticFiles(directory=swagger_ui_path), name="swagger-ui")
 
 
 def oauth2_scheme(issuer: str) -> dict[str, Any]:

@@ -72,6 +72,12 @@ def test_docs_is_the_swagger_page_with_pkce(gateway: FastAPI) -> None:
     assert '"usePkceWithAuthorizationCodeGrant": true' in page.text
     assert '"clientId": "codeflix-web"' in page.text
     assert TestClient(gateway).get("/docs/oauth2-redirect").status_code == 200
+    # Swagger UI comes from the gateway itself: /docs works without internet access.
+    assert "cdn." not in page.text
+    for asset in ("/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"):
+        assert f'"{asset}"' in page.text
+        served = TestClient(gateway).get(asset)
+        assert served.status_code == 200 and len(served.content) > 10_000
 
 
 def service_with_thing(name: str, prefix: str, field: str) -> FastAPI:
