@@ -15,12 +15,18 @@ from pydantic import (
     model_validator,
 )
 
-from codeflix.text import StorableText
+from codeflix.text import check_storable_text
 
+# Checked for storable text after the constraints: before them, pydantic would measure the
+# length before stripping.
 Name = Annotated[
-    StorableText, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(check_storable_text),
 ]
-Description = Annotated[StorableText, StringConstraints(max_length=10_000)]
+Description = Annotated[
+    str, StringConstraints(max_length=10_000), AfterValidator(check_storable_text)
+]
 Rating = Literal["ER", "L", "10", "12", "14", "16", "18"]
 CastMemberType = Literal["actor", "director"]
 MediaKind = Literal["video", "trailer", "banner", "thumbnail"]
