@@ -68,7 +68,9 @@ def bad_cursor(reason: str = "invalid cursor") -> UnprocessableContent:
 
 def _to_json(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+        # Our columns hold UTC; a naive value read back from one is UTC too.
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
