@@ -150,6 +150,10 @@ from apis.playback.commands import playback_app  # noqa: E402
 
 app.add_typer(playback_app)
 
+from apis.search.commands import search_app  # noqa: E402
+
+app.add_typer(search_app)
+
 
 def main() -> None:
     app()

@@ -75,6 +75,8 @@ class EncodeResult(BaseModel):
     thumbnails: str | None
     chunks_total: int
     chunks_encoded: int
+    # Ray node id -> chunks that node encoded in this run (empty when nothing was encoded).
+    chunk_nodes: dict[str, int] = {}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -97,16 +97,16 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class LoginFailure(Base):
-    """A failed sign-in, counted per account (``account:<email>``) and per address."""
+class AttemptCounter(Base):
+    """Attempts counted per key (``account:<email>``, ``address:<ip>``, ``register:<ip>``) in a
+    window that opens with the first attempt; one row per key, so counting is one atomic upsert.
+    """
 
-    __tablename__ = "login_failures"
+    __tablename__ = "attempt_counters"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(400))
-    occurred_at: Mapped[datetime]
-
-    __table_args__ = (Index("ix_login_failures_key_time", "key", "occurred_at"),)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_started_at: Mapped[datetime]
+    count: Mapped[int]
 
 
 class LoginSession(Base):

@@ -186,7 +186,7 @@ async def register(request: Request) -> Response:
             error="This form has expired; please try again.",
         )
     try:
-        async with request.app.state.sessions.begin() as session:
+        async with request.app.state.sessions() as session:
             await service.register_account(
                 session=session,
                 runtime=_runtime(request),
@@ -195,6 +195,7 @@ async def register(request: Request) -> Response:
                 name=name,
                 address=request.client.host if request.client else "unknown",
             )
+            await session.commit()
     except UnprocessableContent as e:
         errors = {str(err["loc"][-1]): err["msg"] for err in e.errors}
         return _register_page(

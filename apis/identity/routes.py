@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote
 
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.identity import codes, grants, metrics, pages, service
 from apis.identity.config import REALM
+from apis.identity.keys import JWKS_MAX_AGE_SECONDS
 from apis.identity.logout import logout_with_refresh_token, revoke_token
 from apis.identity.schemas import AccountAccepted, AccountCreate, UserInfo
 from codeflix.auth import CurrentUser
@@ -28,9 +31,13 @@ def runtime_of(request: Request) -> service.IdentityRuntime:
     return runtime
 
 
-def begin(request: Request) -> Any:
-    """A transaction: committed when the block ends, rolled back on an error."""
-    return request.app.state.sessions.begin()
+@asynccontextmanager
+async def begin(request: Request) -> AsyncIterator[AsyncSession]:
+    """A transaction: committed when the block ends, rolled back on an error. The service may
+    commit earlier inside it (an attempt counted before the work it limits)."""
+    async with request.app.state.sessions() as session:
+        yield session
+        await session.commit()
 
 
 def client_address(request: Request) -> str:
@@ -99,11 +106,13 @@ async def discovery(request: Request) -> dict[str, Any]:
 
 
 @router.get(f"{OIDC}/certs")
-async def certs(request: Request) -> dict[str, object]:
+async def certs(request: Request, response: Response) -> dict[str, object]:
     """The JSON Web Key Set: every public key a valid token may be signed with."""
     runtime = runtime_of(request)
     async with begin(request) as session:
         ring = await runtime.keys.ring(session=session, now=runtime.clock())
+    # Verifiers keep the keys no longer than this, so a withdrawn key stops working soon.
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
     return ring.jwks()
 
 

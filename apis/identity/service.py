@@ -7,6 +7,7 @@ throttling counts attempts per address whether the account exists or not.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,18 +110,25 @@ async def register_account(
     name: str,
     address: str,
 ) -> str:
-    """Sign up: returns the normalized email. A taken address answers exactly like a new one."""
+    """Sign up: returns the normalized email. A taken address answers exactly like a new one.
+
+    Commits ``session`` once the sign-up is counted against the address, before the rest."""
     email = normalize_email(email)
     name = name.strip()
     _validate_new_account(email, password, name)
-    now = runtime.clock()
-    key = f"register:{address}"
-    limits = {key: runtime.settings.registrations_per_address}
-    if await throttling.is_throttled(
-        session=session, limits=limits, now=now, window=runtime.failure_window
-    ):
-        raise TooManyAttempts("too many sign-ups from this address; try again later")
-    await throttling.record_failure(session=session, keys=[key], now=now)
+    admission = await throttling.admit(
+        session=session,
+        limits={throttling.registration_key(address): runtime.settings.registrations_per_address},
+        now=runtime.clock(),
+        window=runtime.failure_window,
+    )
+    # Committed before the slow hash: parallel sign-ups see it, and it counts whatever follows.
+    await session.commit()
+    if not admission.admitted:
+        raise TooManyAttempts(
+            "too many sign-ups from this address; try again later",
+            headers={"Retry-After": str(admission.retry_after)},
+        )
     # Hash even when the address is taken, so the answer takes as long either way.
     password_hash = runtime.passwords.hash(password)
     if await session.scalar(select(User.id).where(User.email == email)) is None:
@@ -164,32 +172,38 @@ async def create_user(
 async def authenticate(
     *, session: AsyncSession, runtime: IdentityRuntime, email: str, password: str, address: str
 ) -> User:
-    """The user with these credentials; throttled per account and per address."""
+    """The user with these credentials; throttled per account and per address.
+
+    Commits ``session`` once the attempt is counted, before the password is checked."""
     email = normalize_email(email)
-    now = runtime.clock()
     account, client = throttling.account_key(email), throttling.address_key(address)
-    limits = {
-        account: runtime.settings.login_failures_per_account,
-        client: runtime.settings.login_failures_per_address,
-    }
-    if await throttling.is_throttled(
-        session=session, limits=limits, now=now, window=runtime.failure_window
-    ):
+    # Every attempt counts as a failure until the password proves right, and is committed before
+    # the password is checked: guesses sent in parallel each see the ones before them.
+    admission = await throttling.admit(
+        session=session,
+        limits={
+            account: runtime.settings.login_failures_per_account,
+            client: runtime.settings.login_failures_per_address,
+        },
+        now=runtime.clock(),
+        window=runtime.failure_window,
+    )
+    await session.commit()
+    if not admission.admitted:
         metrics.sign_ins().labels("throttled").inc()
-        minutes = max(1, runtime.settings.login_failure_window_seconds // 60)
+        minutes = math.ceil(admission.retry_after / 60)
         raise TooManyAttempts(
-            f"too many failed sign-ins; try again in {minutes} minutes",
-            headers={"Retry-After": str(runtime.settings.login_failure_window_seconds)},
+            f"too many failed sign-ins; try again in {minutes} minute{'s' if minutes > 1 else ''}",
+            headers={"Retry-After": str(admission.retry_after)},
         )
     user = await session.scalar(select(User).where(User.email == email))
     # Verify even without an account so that both cases take as long.
     valid = runtime.passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.enabled:
-        await throttling.record_failure(session=session, keys=[account, client], now=now)
-        await session.commit()  # the failure must count even though the request fails
         metrics.sign_ins().labels("failure").inc()
         raise InvalidCredentials(INVALID_CREDENTIALS)
-    await throttling.clear_failures(session=session, key=account)
+    await throttling.clear(session=session, key=account)
+    await throttling.take_back(session=session, attempt=admission.attempt(client))
     metrics.sign_ins().labels("success").inc()
     return user
 

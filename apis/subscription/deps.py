@@ -33,7 +33,8 @@ class Services:
 
 
 def services(request: Request) -> Services:
-    return request.app.state.subscription  # type: ignore[no-any-return]
+    built: Services = request.app.state.subscription
+    return built
 
 
 async def session(request: Request) -> AsyncIterator[AsyncSession]:

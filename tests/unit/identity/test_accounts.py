@@ -130,7 +130,8 @@ async def test_passwords_are_stored_only_as_argon2id_hashes(identity: IdentityHa
             name="",
             roles=["admin"],
         )
-    async with identity.app.state.sessions.begin() as session:
+    # authenticate commits (the attempt counts before the password is checked): no begin().
+    async with identity.app.state.sessions() as session:
         hashes = (
             await session.scalars(select(User.password_hash).where(User.email.is_not(None)))
         ).all()
