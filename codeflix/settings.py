@@ -54,6 +54,11 @@ class CommonSettings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = "Codeflix <no-reply@codeflix.localhost>"
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="largest request body (JSON, forms) a service reads; tus uploads excepted",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

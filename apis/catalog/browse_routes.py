@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter
 
 from apis.catalog import browse, queries, schemas
-from apis.catalog.deps import DEFAULT_PAGE_SIZE, Cursor, Limit, SessionDep
+from apis.catalog.deps import DEFAULT_PAGE_SIZE, Cursor, Limit, SessionDep, YearFilter
 from codeflix.auth import CurrentUser
 from codeflix.ratings import allowed_ratings, max_rating_of
 
@@ -53,7 +53,7 @@ async def list_videos(
     category: uuid.UUID | None = None,
     genre: uuid.UUID | None = None,
     cast_member: uuid.UUID | None = None,
-    year: int | None = None,
+    year: YearFilter = None,
     rating: schemas.Rating | None = None,
     sort: Literal["newest", "title", "year", "oldest_year"] = "newest",
     cursor: Cursor = None,

@@ -7,45 +7,23 @@ is published again; a deleted title leaves it for good (the rows cascade).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
-from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from apis.catalog.models import ListEntry, Video, utcnow
-from codeflix.problems import Conflict, NotFound, UnprocessableContent
+from codeflix.pagination import Ordering, encode_cursor, page_query
+from codeflix.problems import Conflict, NotFound
 from codeflix.ratings import allowed_ratings
 
 MAX_ENTRIES = 500
 
 
-def _bad_cursor() -> UnprocessableContent:
-    return UnprocessableContent(
-        "the cursor is not one this list handed out; start again without it",
-        errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}],
-    )
-
-
-def _encode(entry: ListEntry) -> str:
-    raw = json.dumps({"a": entry.added_at.isoformat(), "v": str(entry.video_id)}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        added_at = datetime.fromisoformat(data["a"])
-        if added_at.tzinfo is None:
-            raise ValueError("a cursor's time has a zone")
-        return added_at, uuid.UUID(str(data["v"]))
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as e:
-        raise _bad_cursor() from e
+# Newest first; two titles saved in the same instant keep a stable order by id.
+NEWEST_FIRST = Ordering("-added_at", ListEntry.added_at, ListEntry.video_id, descending=True)
 
 
 def visible(max_rating: str | None) -> list[ColumnElement[bool]]:
@@ -93,15 +71,9 @@ async def page(
         .join(Video, Video.id == ListEntry.video_id)
         .where(ListEntry.user_id == user_id, *visible(max_rating))
     )
-    if cursor:
-        added_at, video_id = _decode(cursor)
-        stmt = stmt.where(
-            or_(
-                ListEntry.added_at < added_at,
-                and_(ListEntry.added_at == added_at, ListEntry.video_id < video_id),
-            )
-        )
-    stmt = stmt.order_by(ListEntry.added_at.desc(), ListEntry.video_id.desc()).limit(limit + 1)
-    rows = [(entry, video) for entry, video in (await session.execute(stmt)).all()]
-    next_cursor = _encode(rows[limit - 1][0]) if len(rows) > limit else None
+    stmt = page_query(stmt, ordering=NEWEST_FIRST, cursor=cursor, limit=limit)
+    rows: list[tuple[ListEntry, Video]] = [
+        (entry, video) for entry, video in (await session.execute(stmt)).all()
+    ]
+    next_cursor = encode_cursor(NEWEST_FIRST, rows[limit - 1][0]) if len(rows) > limit else None
     return rows[:limit], next_cursor

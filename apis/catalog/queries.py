@@ -18,7 +18,7 @@ from apis.catalog.models import (
     video_categories,
     video_genres,
 )
-from apis.catalog.pagination import orderings, page_query, split_page
+from codeflix.pagination import fetch_page, orderings
 
 CATEGORY_SORTS = orderings(Category, "name", "created_at")
 GENRE_SORTS = orderings(Genre, "name", "created_at")
@@ -52,10 +52,7 @@ async def page(
     limit: int,
 ) -> tuple[list[Any], str | None]:
     """One page of ``stmt`` in the order ``sort`` names, and the cursor of the next."""
-    ordering = sorts[sort]
-    query = page_query(stmt, model=model, ordering=ordering, cursor=cursor, limit=limit)
-    rows = list((await session.scalars(query)).all())
-    return split_page(rows, ordering, limit)
+    return await fetch_page(session, stmt, ordering=sorts[sort], cursor=cursor, limit=limit)
 
 
 async def list_categories(

@@ -8,8 +8,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI
 
 from apis.gateway.config import GatewaySettings, get_settings
+from apis.gateway.openapi import install_merged_docs
 from apis.gateway.routing import PrefixDispatch
 from apis.gateway.services import EmbeddedService, build_services
+from codeflix.auth import issuer_for
 from codeflix.observability import ReadinessCheck
 from codeflix.platform import Platform
 from codeflix.web import service_app
@@ -42,7 +44,9 @@ def create_app(
         title="Codeflix",
         description="The embedded Codeflix platform: every service behind one port.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks=_service_readiness(mounted),
+        docs_url=None,  # the gateway serves its own /docs, see install_merged_docs
     )
 
     @app.get("/", include_in_schema=False)
@@ -57,6 +61,10 @@ def create_app(
 
     app.state.platform = platform
     app.state.services = {s.name: s.app for s in mounted}
+    install_merged_docs(app, mounted, issuer=issuer_for(settings))
+    # Mounted services count their own requests by route; the gateway's /metrics shows them.
+    for service in mounted:
+        app.state.http_metrics.extend(service.app.state.http_metrics)
     routes = [(prefix, s.app) for s in mounted for prefix in s.prefixes]
     app.add_middleware(PrefixDispatch, routes=routes)
     return app

@@ -83,6 +83,7 @@ def create_app(
         title="Codeflix identity",
         description="Sign-up, sign-in and tokens: an OpenID Connect provider.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine)},
         route_prefixes=(f"/realms/{REALM}", "/api/v1/accounts"),
     )

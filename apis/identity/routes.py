@@ -178,7 +178,9 @@ async def _grant(
     raise grants.OAuthError("unsupported_grant_type", f"unsupported grant_type {grant_type!r}")
 
 
-@router.api_route(f"{OIDC}/userinfo", methods=["GET", "POST"], response_model=UserInfo)
+# One route per method, so each has an operation id of its own in the OpenAPI document.
+@router.get(f"{OIDC}/userinfo", response_model=UserInfo)
+@router.post(f"{OIDC}/userinfo", response_model=UserInfo)
 async def userinfo(request: Request, user: CurrentUser) -> UserInfo:
     """Claims about the signed-in user (the session must still be open)."""
     async with begin(request) as session:

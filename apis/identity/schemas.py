@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from codeflix.ratings import Rating
+from codeflix.text import StorableText
 
 
 class AccountCreate(BaseModel):
@@ -12,9 +13,9 @@ class AccountCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=320)
-    password: str = Field(max_length=1024)
-    name: str = Field(default="", max_length=255)
+    email: StorableText = Field(max_length=320)
+    password: StorableText = Field(max_length=1024)
+    name: StorableText = Field(default="", max_length=255)
 
 
 class AccountAccepted(BaseModel):

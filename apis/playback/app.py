@@ -90,6 +90,7 @@ def create_app(
         title="Codeflix playback",
         description="Signed HLS grants and the media edge that serves them.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine), "media_store": media_store},
         route_prefixes=("/api/v1/playback", "/media"),
     )

@@ -88,9 +88,9 @@ async def create_grant(
     return grant
 
 
-@router.api_route(
-    "/media/g/{token}/{key:path}", methods=["GET", "HEAD"], tags=["media"], response_model=None
-)
+# One route per method, so each has an operation id of its own in the OpenAPI document.
+@router.get("/media/g/{token}/{key:path}", tags=["media"], response_model=None)
+@router.head("/media/g/{token}/{key:path}", tags=["media"], response_model=None)
 async def media(token: str, key: str, request: Request, playback: PlaybackDep) -> Any:
     """One object of a granted HLS tree (playlists, segments, images, WebVTT)."""
     return await playback.edge.serve(

@@ -132,6 +132,7 @@ def create_app(
         title="Codeflix search",
         description="Full-text search of the published catalog.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks={"typesense": typesense},
         route_prefixes=ROUTE_PREFIXES,
     )

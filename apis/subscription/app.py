@@ -115,6 +115,7 @@ def create_app(
         title="Codeflix subscriptions",
         description="Plans, subscriptions, payments and renewals.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine)},
         route_prefixes=ROUTE_PREFIXES,
     )

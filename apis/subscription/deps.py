@@ -6,15 +6,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.subscription.billing import BillingRules
 from apis.subscription.clock import Clock
 from apis.subscription.config import SubscriptionSettings
 from apis.subscription.gateway import PaymentGateway
-from apis.subscription.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from codeflix.auth import CurrentUser, Principal, require_roles
+from codeflix.params import DEFAULT_PAGE as DEFAULT_PAGE
+from codeflix.params import Cursor as Cursor
+from codeflix.params import Limit as Limit
 from codeflix.problems import Forbidden
 
 ADMIN_ROLE = "subscription-admin"
@@ -61,6 +63,3 @@ ServicesDep = Annotated[Services, Depends(services)]
 VerifiedUser = Annotated[Principal, Depends(verified_user)]
 SessionDep = Annotated[AsyncSession, Depends(session)]
 AdminUser = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]
-Cursor = Annotated[str | None, Query(max_length=500, description="from the previous page")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-DEFAULT_PAGE = DEFAULT_LIMIT
