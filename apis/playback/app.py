@@ -91,7 +91,7 @@ def create_app(
         description="Signed HLS grants and the media edge that serves them.",
         lifespan=lifespan,
         readiness_checks={"database": database_check(engine), "media_store": media_store},
-        route_prefixes=("/api/v1/playback", "/media"),
+        route_prefixes=("/api/v1/playback", "/api/v1/me/continue-watching", "/media"),
     )
     app.state.playback = Playback(
         settings=settings,

@@ -6,15 +6,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from apis.playback import service
+from apis.playback import progress, service
 from apis.playback.config import PlaybackSettings
 from apis.playback.edge import PREFLIGHT_HEADERS, MediaEdge
 from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import GrantSigner
-from apis.playback.schemas import PlaybackGrantPublic
+from apis.playback.schemas import PlaybackGrantPublic, ProgressPage, ProgressPublic, ProgressUpdate
 from codeflix.auth import CurrentUser
 
 router = APIRouter()
@@ -80,6 +80,45 @@ async def create_grant(
     )
     response.headers["Cache-Control"] = "no-store"
     return grant
+
+
+@router.put(
+    "/api/v1/playback/{video_id}/progress",
+    response_model=ProgressPublic,
+    tags=["playback"],
+    responses={404: {"description": "not playable"}, 422: {"description": "not a position"}},
+)
+async def put_progress(
+    video_id: str,
+    body: ProgressUpdate,
+    user: CurrentUser,
+    playback: PlaybackDep,
+    session: SessionDep,
+) -> ProgressPublic:
+    """Remember where the viewer is in a video (sent while playing, on pause and on leaving)."""
+    return await progress.record_progress(
+        session=session,
+        user_id=user.subject,
+        video_id=video_id,
+        position_seconds=body.position_seconds,
+        duration_seconds=body.duration_seconds,
+        now=playback.edge.clock(),
+    )
+
+
+@router.get("/api/v1/me/continue-watching", response_model=ProgressPage, tags=["playback"])
+async def get_continue_watching(
+    user: CurrentUser,
+    session: SessionDep,
+    response: Response,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ProgressPage:
+    """The viewer's unfinished videos, the most recently watched first."""
+    response.headers["Cache-Control"] = "no-store"
+    return await progress.continue_watching(
+        session=session, user_id=user.subject, cursor=cursor, limit=limit
+    )
 
 
 @router.api_route(

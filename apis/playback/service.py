@@ -44,7 +44,7 @@ async def issue_grant(
     now: float,
 ) -> PlaybackGrantPublic:
     """Signed URLs for a published, ready video; 404 otherwise, 402 without entitlement."""
-    video = await session.get(PlayableVideo, _video_key(video_id))
+    video = await session.get(PlayableVideo, video_key(video_id))
     if video is None or not video.playable:
         grants_issued.labels(outcome="not_playable").inc()
         raise NotFound(f"video {video_id} does not exist or is not ready to play")
@@ -166,7 +166,7 @@ async def record_media_ready(
 
 
 async def _get_or_add(session: AsyncSession, video_id: str) -> PlayableVideo:
-    key = _video_key(video_id)
+    key = video_key(video_id)
     video = await session.get(PlayableVideo, key)
     if video is None:
         video = PlayableVideo(video_id=key, published=False, deleted=False, media_status="pending")
@@ -175,7 +175,7 @@ async def _get_or_add(session: AsyncSession, video_id: str) -> PlayableVideo:
     return video
 
 
-def _video_key(video_id: str) -> str:
+def video_key(video_id: str) -> str:
     try:
         return str(uuid.UUID(str(video_id)))
     except ValueError as e:
