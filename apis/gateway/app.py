@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from apis.gateway.config import GatewaySettings, get_settings
+from apis.gateway.openapi import combined_openapi
 from apis.gateway.routing import PrefixDispatch
 from apis.gateway.services import EmbeddedService, build_services
 from apis.gateway.webapp import WebApp
@@ -69,6 +71,14 @@ def create_app(
             return JSONResponse(await services_index())
         raise NotFound(f"nothing is served at /{path}")
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = combined_openapi(
+                title=app.title, version=app.version, services=[(s.name, s.app) for s in mounted]
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.platform = platform
     app.state.services = {s.name: s.app for s in mounted}
     routes = [(prefix, s.app) for s in mounted for prefix in s.prefixes]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.playback import progress, service
 from apis.playback.config import PlaybackSettings
-from apis.playback.edge import PREFLIGHT_HEADERS, MediaEdge
+from apis.playback.edge import CORS_HEADERS, PREFLIGHT_HEADERS, MediaEdge
 from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import GrantSigner
 from apis.playback.schemas import PlaybackGrantPublic, ProgressPage, ProgressPublic, ProgressUpdate
@@ -80,6 +80,24 @@ async def create_grant(
     )
     response.headers["Cache-Control"] = "no-store"
     return grant
+
+
+@router.get(
+    "/api/v1/playback/{video_id}/poster",
+    tags=["playback"],
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 404: {"description": "not playable"}},
+)
+async def get_poster(video_id: str, playback: PlaybackDep, session: SessionDep) -> Response:
+    """The poster of a playable video, for catalog pages (no sign-in: it is the title's art)."""
+    image, media_type = await service.poster(
+        session=session, store=playback.edge.store, video_id=video_id
+    )
+    return Response(
+        image,
+        media_type=media_type,
+        headers={"Cache-Control": "public, max-age=3600", **CORS_HEADERS},
+    )
 
 
 @router.put(

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import Grant, GrantSigner
+from apis.playback.media import content_type, read_whole
 from apis.playback.models import MEDIA_READY, PlayableVideo
 from apis.playback.schemas import PlaybackGrantPublic
 from codeflix.observability import domain_counter
 from codeflix.problems import NotFound, Problem
-from codeflix.storage import InvalidKey, clean_key
+from codeflix.storage import InvalidKey, ObjectNotFound, ObjectStore, clean_key
 
 MEDIA_PATH = "/media/g"
 
@@ -84,6 +85,18 @@ async def issue_grant(
         thumbnails_url=signed_url(video.thumbnails_key),
         max_height=limit,
     )
+
+
+async def poster(*, session: AsyncSession, store: ObjectStore, video_id: str) -> tuple[bytes, str]:
+    """The poster image of a playable video and its content type; 404 for anything else."""
+    video = await session.get(PlayableVideo, video_key(video_id))
+    if video is None or not video.playable or not video.poster_key:
+        raise NotFound(f"video {video_id} has no poster to show")
+    try:
+        image = await read_whole(store, video.poster_key)
+    except ObjectNotFound as e:
+        raise NotFound(f"video {video_id} has no poster to show") from e
+    return image, content_type(video.poster_key)
 
 
 def taller_rungs(renditions: list[dict[str, Any]], max_height: int | None) -> tuple[str, ...]:

@@ -1,7 +1,10 @@
+import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
@@ -113,3 +116,15 @@ def test_without_a_build_the_root_lists_the_services(tmp_path, monkeypatch):
     with TestClient(create_app(settings)) as client:
         assert set(client.get("/").json()["services"]) == {"catalog"}
         assert client.get("/title/42").status_code == 404
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate Operation ID")  # GET+HEAD routes of the services
+def test_the_gateway_openapi_shows_every_service_path(tmp_path):
+    settings = get_settings(data_dir=tmp_path, web_dist=tmp_path / "no-build")
+    with TestClient(create_app(settings, services=["catalog", "playback"])) as client:
+        doc = client.get("/openapi.json").json()
+    assert {"/api/v1/videos", "/api/v1/playback/{video_id}", "/api/v1/me/continue-watching"} <= set(
+        doc["paths"]
+    )
+    refs = {m.group(1) for m in re.finditer(r'"#/components/schemas/([^"]+)"', json.dumps(doc))}
+    assert refs <= set(doc["components"]["schemas"])
