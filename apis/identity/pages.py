@@ -100,6 +100,9 @@ async def authorization_page(request: Request) -> Response:
             return _error_page(request, str(e))
         except RedirectError as e:
             return RedirectResponse(e.location, status_code=302)
+    if request.query_params.get("prompt") == "create":
+        # OpenID Connect's "initiating user registration": the app's Sign up button lands here.
+        return _register_page(request, params, email="", name="", errors={})
     notice = "Your account is ready: sign in." if request.query_params.get("registered") else None
     return _login_page(request, params, notice=notice)
 
