@@ -9,15 +9,16 @@ export interface CardVideo {
 }
 
 export function VideoCard({ video, progress }: { video: CardVideo; progress?: number }) {
+  const poster = posterUrl(video);
   return (
     <Link to={`/title/${video.id}`} className="card" aria-label={video.title}>
-      <Poster src={posterUrl(video)} title={video.title} />
+      <Poster src={poster} title={video.title} />
       {progress !== undefined && (
         <span className="card__progress" aria-hidden="true">
           <span style={{ width: `${Math.round(progress * 100)}%` }} />
         </span>
       )}
-      <span className="card__title">{video.title}</span>
+      {poster && <span className="card__title">{video.title}</span>}
     </Link>
   );
 }
