@@ -40,6 +40,11 @@ export async function problemFrom(response: Response): Promise<ProblemError> {
   } catch {
     body = null;
   }
+  return problemOf(body, response);
+}
+
+/** A ProblemError from a body already read (`null` when it was not JSON). */
+export function problemOf(body: unknown, response: Response): ProblemError {
   if (body && typeof body === "object" && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     return new ProblemError({

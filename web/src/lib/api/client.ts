@@ -1,5 +1,5 @@
 import createClient, { type Middleware } from "openapi-fetch";
-import { ProblemError, problemFrom } from "../problems";
+import { ProblemError, problemFrom, problemOf } from "../problems";
 import type { paths } from "./schema";
 
 type TokenGetter = () => string | null;
@@ -26,15 +26,20 @@ const auth: Middleware = {
 };
 
 /** Typed client of the platform's public API (types generated from the gateway's OpenAPI). */
-export const api = createClient<paths>({ baseUrl: "" });
+// Looked up on each call (not captured once), so tests can stand in for the network.
+export const api = createClient<paths>({
+  baseUrl: globalThis.location?.origin ?? "",
+  fetch: (request) => globalThis.fetch(request),
+});
 api.use(auth);
 
 /** Unwrap an openapi-fetch result: the data, or a ProblemError with the API's problem. */
 export async function unwrap<T>(
   call: Promise<{ data?: T; error?: unknown; response: Response }>,
 ): Promise<T> {
-  const { data, response } = await call;
-  if (!response.ok) throw await problemFrom(response);
+  const { data, error, response } = await call;
+  // openapi-fetch has read the body already: the problem document is `error`.
+  if (!response.ok) throw problemOf(typeof error === "string" ? null : error, response);
   return data as T;
 }
 

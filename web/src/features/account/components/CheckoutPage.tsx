@@ -42,7 +42,7 @@ export function CheckoutPage() {
   if (plans.isError) return <ErrorNotice error={plans.error} />;
   if (!plan) return <ErrorNotice error={new Error("This plan does not exist.")} />;
 
-  const current = subscribe.data ?? subscription.data;
+  const current = subscription.data ?? subscribe.data;
   if (current && current.status !== "canceled" && current.status !== "expired") {
     return <SubscriptionStatus status={current.status} periodEnd={current.current_period_end} />;
   }
