@@ -19,6 +19,7 @@ from tests.e2e.web_support import (
     checkout,
     chromium_path,
     current_time,
+    make_master,
     new_email,
     open_demo_title,
     shot,
@@ -33,10 +34,14 @@ pytestmark = pytest.mark.timeout(900)
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`codeflix up` whose demo title is a 20 s 1080p master (a full ladder to choose from)."""
     assert (WEB_DIST / "index.html").is_file(), "web/dist is missing: `make test` builds it"
-    platform = Platform(tmp_path_factory.mktemp("web"), free_port())
+    workdir = tmp_path_factory.mktemp("web")
+    master = make_master(workdir / "master.mp4")
+    platform = Platform(workdir, free_port())
     with pytest.MonkeyPatch.context() as env:
         env.setenv("CODEFLIX_DEMO_TITLE", "true")
+        env.setenv("CODEFLIX_DEMO_MASTER", str(master))
         platform.start()
     output = Output(platform)
     output.wait_for("Big Buck Bunny is ready", timeout=600)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import threading
 import time
 import uuid
@@ -55,6 +56,19 @@ class Output:
                 return
             time.sleep(0.5)
         raise AssertionError(f"{needle!r} never printed:\n{''.join(self.lines)[-3000:]}")
+
+
+def make_master(path: Path, seconds: int = 20) -> Path:
+    """A 1080p master with a tone: long enough to switch rungs and resume, cheap to encode."""
+    lavfi = f"testsrc2=size=1920x1080:rate=24:duration={seconds}"
+    tone = f"sine=frequency=440:duration={seconds}"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", lavfi, "-f", "lavfi", "-i", tone,
+         "-c:v", "libx264", "-preset", "veryfast", "-g", "48", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
 
 
 def new_email() -> str:
