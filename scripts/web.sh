@@ -3,6 +3,7 @@
 #   scripts/web.sh deps     npm ci when node_modules is missing or older than package-lock.json
 #   scripts/web.sh build    deps, then `npm run build` when web/dist is missing or older than its sources
 #   scripts/web.sh test     deps, then the linter, the type check and the Vitest unit tests
+#   scripts/web.sh api-types  save the gateway's OpenAPI as web/openapi.json and regenerate the types
 set -euo pipefail
 cd "$(dirname "$0")/../web"
 
@@ -26,5 +27,9 @@ case "${1:-build}" in
   deps) deps ;;
   build) deps; if stale; then npm run --silent build; fi ;;
   test) deps; npm run --silent check; npm test --silent ;;
-  *) echo "usage: scripts/web.sh deps|build|test" >&2; exit 2 ;;
+  api-types)
+    deps
+    ../.venv/bin/python -m apis.gateway.openapi > openapi.json
+    npm run --silent api-types ;;
+  *) echo "usage: scripts/web.sh deps|build|test|api-types" >&2; exit 2 ;;
 esac

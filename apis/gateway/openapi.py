@@ -46,3 +46,22 @@ def combined_openapi(
         "paths": dict(sorted(paths.items())),
         "components": components_out,
     }
+
+
+def main() -> None:
+    """Print the embedded platform's OpenAPI document (the web app's types come from it)."""
+    import tempfile
+    import warnings
+
+    from apis.gateway.app import create_app
+    from apis.gateway.config import get_settings
+
+    with tempfile.TemporaryDirectory() as data_dir, warnings.catch_warnings():
+        # Services answer GET and HEAD on one route: FastAPI warns about the shared id.
+        warnings.filterwarnings("ignore", message="Duplicate Operation ID")
+        document = create_app(get_settings(data_dir=data_dir)).openapi()
+    print(json.dumps(document, indent=1, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

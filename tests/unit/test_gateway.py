@@ -128,3 +128,13 @@ def test_the_gateway_openapi_shows_every_service_path(tmp_path):
     )
     refs = {m.group(1) for m in re.finditer(r'"#/components/schemas/([^"]+)"', json.dumps(doc))}
     assert refs <= set(doc["components"]["schemas"])
+
+
+def test_the_web_apps_api_types_come_from_the_current_openapi(capsys):
+    from apis.gateway.openapi import main
+
+    main()
+    saved = Path(__file__).resolve().parents[2] / "web" / "openapi.json"
+    assert json.loads(capsys.readouterr().out) == json.loads(saved.read_text()), (
+        "web/openapi.json is out of date: run scripts/web.sh api-types"
+    )

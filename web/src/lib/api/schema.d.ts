@@ -576,6 +576,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/playback/{video_id}/poster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Poster
+         * @description The poster of a playable video, for catalog pages (no sign-in: it is the title's art).
+         */
+        get: operations["get_poster_api_v1_playback__video_id__poster_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/playback/{video_id}/progress": {
         parameters: {
             query?: never;
@@ -851,13 +871,13 @@ export interface paths {
          * Userinfo
          * @description Claims about the signed-in user (the session must still be open).
          */
-        get: operations["userinfo_realms_codeflix_protocol_openid_connect_userinfo_get"];
+        get: operations["userinfo_realms_codeflix_protocol_openid_connect_userinfo_post"];
         put?: never;
         /**
          * Userinfo
          * @description Claims about the signed-in user (the session must still be open).
          */
-        post: operations["userinfo_realms_codeflix_protocol_openid_connect_userinfo_get"];
+        post: operations["userinfo_realms_codeflix_protocol_openid_connect_userinfo_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3127,6 +3147,44 @@ export interface operations {
             };
         };
     };
+    get_poster_api_v1_playback__video_id__poster_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                };
+            };
+            /** @description not playable */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     put_progress_api_v1_playback__video_id__progress_put: {
         parameters: {
             query?: never;
@@ -3528,7 +3586,7 @@ export interface operations {
             };
         };
     };
-    userinfo_realms_codeflix_protocol_openid_connect_userinfo_get: {
+    userinfo_realms_codeflix_protocol_openid_connect_userinfo_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3548,7 +3606,7 @@ export interface operations {
             };
         };
     };
-    userinfo_realms_codeflix_protocol_openid_connect_userinfo_get: {
+    userinfo_realms_codeflix_protocol_openid_connect_userinfo_post: {
         parameters: {
             query?: never;
             header?: never;
