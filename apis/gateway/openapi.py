@@ -7,10 +7,13 @@ different schemas alike; the second one's is renamed after its service so neithe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
+
+_METHOD_SUFFIX = re.compile(r"_(get|head|post|put|patch|delete|options)$")
 
 
 def combined_openapi(
@@ -35,6 +38,12 @@ def combined_openapi(
         for schema, body in renamed["schemas"].items():
             schemas[renames.get(schema, schema)] = body
         for path, operations in renamed["paths"].items():
+            for method, operation in operations.items():
+                if isinstance(operation, dict) and "operationId" in operation:
+                    # A GET+HEAD route gets one generated id whose method suffix depends on
+                    # set order: name each operation after its own method, every time alike.
+                    base = _METHOD_SUFFIX.sub("", operation["operationId"])
+                    operation["operationId"] = f"{base}_{method}"
             paths.setdefault(path, {}).update(operations)
         security.update(components.get("securitySchemes", {}))
     components_out: dict[str, Any] = {"schemas": schemas}

@@ -756,7 +756,7 @@ export interface paths {
          * Media
          * @description One object of a granted HLS tree (playlists, segments, images, WebVTT).
          */
-        head: operations["media_media_g__token___key__get"];
+        head: operations["media_media_g__token___key__head"];
         patch?: never;
         trace?: never;
     };
@@ -871,7 +871,7 @@ export interface paths {
          * Userinfo
          * @description Claims about the signed-in user (the session must still be open).
          */
-        get: operations["userinfo_realms_codeflix_protocol_openid_connect_userinfo_post"];
+        get: operations["userinfo_realms_codeflix_protocol_openid_connect_userinfo_get"];
         put?: never;
         /**
          * Userinfo
@@ -3450,7 +3450,7 @@ export interface operations {
             };
         };
     };
-    media_media_g__token___key__get: {
+    media_media_g__token___key__head: {
         parameters: {
             query?: never;
             header?: never;
@@ -3586,7 +3586,7 @@ export interface operations {
             };
         };
     };
-    userinfo_realms_codeflix_protocol_openid_connect_userinfo_post: {
+    userinfo_realms_codeflix_protocol_openid_connect_userinfo_get: {
         parameters: {
             query?: never;
             header?: never;
