@@ -98,3 +98,19 @@ def test_the_web_client_redirects_only_to_the_public_url_or_the_address_it_was_r
     assert web.allows_redirect("http://media-box:9000/auth/callback", base_url=reached)
     assert not web.allows_redirect("http://media-box:9001/auth/callback", base_url=reached)
     assert not web.allows_redirect("http://media-box:9000.evil.test/", base_url=reached)
+
+
+def test_the_realm_selects_the_codeflix_login_theme_that_ships_beside_it() -> None:
+    realm = json.loads(DEFAULT_REALM_FILE.read_text())
+    assert realm["loginTheme"] == "codeflix"
+    theme = DEFAULT_REALM_FILE.parent / "keycloak-theme" / "codeflix" / "login"
+    properties = dict(
+        line.split("=", 1)
+        for line in (theme / "theme.properties").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert properties["parent"] == "keycloak"
+    for style in properties["styles"].split():
+        if style != "css/login.css":  # the parent's
+            assert (theme / "resources" / style).is_file(), style
+    assert "#e50914" in (theme / "resources" / "css" / "codeflix.css").read_text()
