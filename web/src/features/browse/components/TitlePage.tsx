@@ -53,14 +53,6 @@ export function TitlePage() {
               <dd>{categoryNames.join(", ")}</dd>
             </>
           )}
-          {v.cast_members.length > 0 && (
-            <>
-              <dt>Cast and crew</dt>
-              <dd>
-                {v.cast_members.length === 1 ? "1 person" : `${v.cast_members.length} people`}
-              </dd>
-            </>
-          )}
         </dl>
         {ready ? (
           <div className="title__actions">

@@ -6,6 +6,14 @@ import { isProblem } from "@/lib/problems";
 import { type Grant, requestGrant, resumePosition, saveProgress } from "../api/playback";
 import { useHlsPlayer } from "../hooks/useHlsPlayer";
 import { renewDelayMs } from "../lib/grants";
+import {
+  BackTenIcon,
+  ForwardTenIcon,
+  FullscreenIcon,
+  PauseIcon,
+  PlayIcon,
+  VolumeIcon,
+} from "./Icons";
 import { SeekBar } from "./SeekBar";
 
 const REPORT_EVERY_MS = 10_000;
@@ -199,7 +207,7 @@ export function PlayerPage() {
             onClick={togglePlay}
             aria-label={paused ? "Play" : "Pause"}
           >
-            {paused ? "▶" : "❚❚"}
+            {paused ? <PlayIcon /> : <PauseIcon />}
           </button>
           <button
             type="button"
@@ -207,7 +215,7 @@ export function PlayerPage() {
             onClick={() => seekBy(-10)}
             aria-label="Back 10 seconds"
           >
-            ↺10
+            <BackTenIcon />
           </button>
           <button
             type="button"
@@ -215,7 +223,7 @@ export function PlayerPage() {
             onClick={() => seekBy(10)}
             aria-label="Forward 10 seconds"
           >
-            10↻
+            <ForwardTenIcon />
           </button>
           <button
             type="button"
@@ -223,7 +231,7 @@ export function PlayerPage() {
             onClick={toggleMute}
             aria-label={muted ? "Unmute" : "Mute"}
           >
-            {muted ? "🔇" : "🔊"}
+            <VolumeIcon muted={muted} />
           </button>
           <span className="player__time" data-testid="player-time">
             {formatClock(time.current)} / {formatClock(time.duration)}
@@ -290,7 +298,7 @@ export function PlayerPage() {
             onClick={toggleFullscreen}
             aria-label="Fullscreen"
           >
-            ⛶
+            <FullscreenIcon />
           </button>
         </div>
       </div>

@@ -92,7 +92,7 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
         setAudioTracks(
           data.audioTracks.map((t, index) => ({
             index,
-            label: t.name || t.lang || `Track ${index + 1}`,
+            label: trackLabel(t.lang, t.name, index),
           })),
         );
         setAudioTrackState(hls.audioTrack);
@@ -102,7 +102,7 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
         setSubtitleTracks(
           data.subtitleTracks.map((t, index) => ({
             index,
-            label: t.name || t.lang || `Subtitles ${index + 1}`,
+            label: trackLabel(t.lang, t.name, index),
           })),
         );
       });
@@ -168,4 +168,22 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
     fatal,
     retryNow,
   };
+}
+
+/** "English", "Português"… from the track's language; "Original" when it is undetermined. */
+export function trackLabel(
+  lang: string | undefined,
+  name: string | undefined,
+  index: number,
+): string {
+  if (lang && lang !== "und") {
+    try {
+      const language = new Intl.DisplayNames(["en"], { type: "language" }).of(lang);
+      if (language) return language;
+    } catch {
+      // not a language code: fall back to the name
+    }
+  }
+  if (name && !/^aac_/.test(name)) return name;
+  return index === 0 ? "Original" : `Track ${index + 1}`;
 }

@@ -85,3 +85,13 @@ describe("keyboard shortcuts", () => {
     expect(keyAction("x", actions)).toBeUndefined();
   });
 });
+
+describe("track labels", () => {
+  it("names tracks by language, the undetermined one Original", async () => {
+    const { trackLabel } = await import("../hooks/useHlsPlayer");
+    expect(trackLabel("por", "aac_por", 0)).toBe("Portuguese");
+    expect(trackLabel("en", undefined, 1)).toBe("English");
+    expect(trackLabel("und", "aac_und", 0)).toBe("Original");
+    expect(trackLabel(undefined, "Director's commentary", 1)).toBe("Director's commentary");
+  });
+});
