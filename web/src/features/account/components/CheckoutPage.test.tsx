@@ -54,7 +54,7 @@ describe("checkout", () => {
     await screen.findByRole("heading", { name: "Subscribe to premium" });
     fill("4000 0000 0000 0002");
     expect(await screen.findByTestId("payment-declined")).toHaveTextContent(
-      "Payment declined: the card was declined (card_declined)",
+      "Payment declined. The card was declined (card_declined)",
     );
     const post = calls.find((c) => c.method === "POST");
     expect(post?.body).toEqual({

@@ -77,7 +77,7 @@ export function CheckoutPage() {
       <form onSubmit={submit} noValidate className="form">
         {error && isProblem(error, 402) && (
           <p className="notice notice--error" role="alert" data-testid="payment-declined">
-            Payment declined: {error.message}
+            <strong>Payment declined.</strong> {sentence(error.message)}
           </p>
         )}
         {error && !isProblem(error, 402) && !Object.keys(fields).length && (
@@ -182,4 +182,8 @@ function SubscriptionStatus({ status, periodEnd }: { status: string; periodEnd: 
       </Link>
     </div>
   );
+}
+
+function sentence(text: string): string {
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : text;
 }
