@@ -148,6 +148,11 @@ def test_a_declined_card_shows_its_reason(site: str, desktop: BrowserContext) ->
     shot(page, "checkout-declined")
     expect(page.get_by_role("button", name=re.compile(r"^Pay"))).to_be_enabled()
 
+    # Signing out ends the session at the issuer and comes back to the landing page.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{site}/**")
+    expect(page.get_by_role("button", name="Sign up")).to_be_visible()
+
 
 def test_a_phone_sized_screen_works(site: str, browser: Browser) -> None:
     context = browser.new_context(
