@@ -137,6 +137,13 @@ def test_a_basic_plan_never_loads_1080p(site: str, desktop: BrowserContext) -> N
     assert media, playlists
     assert not any("1080" in url for url in playlists), playlists
 
+    # The account page shows the plan, its status, the renewal and the payment.
+    page.get_by_role("link", name="Back to the title").click()
+    page.get_by_role("link", name="Account").click()
+    expect(page.get_by_test_id("account-status")).to_have_text("active")
+    expect(page.get_by_role("table")).to_contain_text("4242")
+    shot(page, "account")
+
 
 def test_a_declined_card_shows_its_reason(site: str, desktop: BrowserContext) -> None:
     page = desktop.new_page()
