@@ -34,15 +34,18 @@ export function AccountPage() {
           <dl className="facts">
             <dt>Plan</dt>
             <dd>
-              {plan?.name ?? "—"} {plan && <span className="muted">({planQuality(plan)})</span>}
+              <span className="capitalize">{plan?.name ?? "—"}</span>{" "}
+              {plan && <span className="muted">({planQuality(plan)})</span>}
             </dd>
             <dt>Status</dt>
-            <dd data-testid="account-status">{sub.status}</dd>
+            <dd data-testid="account-status" className="capitalize">
+              {sub.status}
+            </dd>
             <dt>{sub.cancel_at_period_end ? "Ends on" : "Next renewal"}</dt>
             <dd>{formatDate(sub.current_period_end)}</dd>
             <dt>Card</dt>
             <dd>
-              {sub.card.brand} •••• {sub.card.last4}
+              <span className="card-brand">{sub.card.brand}</span> •••• {sub.card.last4}
             </dd>
           </dl>
         )}
