@@ -176,8 +176,15 @@ def test_a_phone_sized_screen_works(site: str, browser: Browser) -> None:
         open_demo_title(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         shot(page, "phone-title")
+        # The network drops as playback starts: a message, retries, then it plays.
+        page.route("**/media/**", lambda route: route.abort("internetdisconnected"))
         page.get_by_role("link", name=re.compile("Play")).click()
+        dropped = page.get_by_role("alert").filter(has_text="connection dropped")
+        expect(dropped).to_be_visible(timeout=30_000)
+        shot(page, "phone-network-drop")
+        page.unroute("**/media/**")
         wait_playing_past(page, 2)
+        expect(dropped).to_be_hidden()
         shot(page, "phone-player")
     finally:
         context.close()

@@ -42,6 +42,11 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
   const [networkProblem, setNetworkProblem] = useState<string | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
   const started = manifestUrl !== null;
+  // Loading again: the master playlist when it never arrived, else from where the stream is.
+  const reload = useCallback((hls: Hls, details: string) => {
+    if (/^manifest/i.test(details) && grantUrl.current) hls.loadSource(grantUrl.current);
+    else hls.startLoad();
+  }, []);
 
   grantUrl.current = manifestUrl ?? grantUrl.current;
   expired.current = onGrantExpired;
@@ -52,7 +57,10 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
     if (!started || !element || !firstUrl) return;
     let cancelled = false;
     let retry: ReturnType<typeof setTimeout> | undefined;
-    const online = () => hlsRef.current?.startLoad();
+    const online = () => {
+      const hls = hlsRef.current;
+      if (hls) reload(hls, hls.levels.length ? "" : "manifestLoadError");
+    };
     window.addEventListener("online", online);
 
     import("hls.js").then(({ default: HlsClass }) => {
@@ -108,6 +116,7 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
       });
       hls.on(E.SUBTITLE_TRACK_SWITCH, (_e, data) => setSubtitleTrackState(data.id));
       hls.on(E.FRAG_LOADED, () => setNetworkProblem(null));
+      hls.on(E.MANIFEST_LOADED, () => setNetworkProblem(null));
       hls.on(E.ERROR, (_e, data) => {
         const status = data.response?.code;
         if (status === 410) {
@@ -119,7 +128,7 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
         if (data.type === HlsClass.ErrorTypes.NETWORK_ERROR) {
           setNetworkProblem("The connection dropped. Retrying…");
           clearTimeout(retry);
-          retry = setTimeout(() => hls.startLoad(), RETRY_MS);
+          retry = setTimeout(() => reload(hls, data.details), RETRY_MS);
         } else if (data.type === HlsClass.ErrorTypes.MEDIA_ERROR) {
           hls.recoverMediaError();
         } else {
@@ -136,7 +145,7 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
       hlsRef.current?.destroy();
       hlsRef.current = null;
     };
-  }, [started, video, maxHeight]);
+  }, [started, video, maxHeight, reload]);
 
   const setLevel = useCallback((index: number) => {
     const hls = hlsRef.current;
@@ -151,7 +160,10 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
     if (hlsRef.current) hlsRef.current.subtitleTrack = index;
     setSubtitleTrackState(index);
   }, []);
-  const retryNow = useCallback(() => hlsRef.current?.startLoad(), []);
+  const retryNow = useCallback(() => {
+    const hls = hlsRef.current;
+    if (hls) reload(hls, hls.levels.length ? "" : "manifestLoadError");
+  }, [reload]);
 
   return {
     rungs,
