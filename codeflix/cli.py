@@ -64,6 +64,15 @@ def up(
             help="Upload and encode the demo title on first start.", envvar="CODEFLIX_DEMO_TITLE"
         ),
     ] = True,
+    demo_master: Annotated[
+        Path | None,
+        typer.Option(
+            help="A video file to use as the demo title's master instead of the shipped clip.",
+            envvar="CODEFLIX_DEMO_MASTER",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the whole platform in one process on one port (the embedded mode)."""
     import uvicorn
@@ -93,7 +102,7 @@ def up(
     if demo and "catalog" in gateway.state.services:
         from apis.catalog.demo import install_demo_title
 
-        install_demo_title(platform, base_url=base, report=console.print)
+        install_demo_title(platform, base_url=base, report=console.print, master=demo_master)
     console.print(
         f"[bold green]Codeflix is starting[/bold green] on {base}  (data in {data_dir.resolve()})"
     )

@@ -38,7 +38,10 @@ def create_app(
     sessions = session_factory(engine)
     realm = load_realm(
         settings.realm_file,
-        {"CODEFLIX_SERVICES_CLIENT_SECRET": settings.services_client_secret},
+        {
+            "CODEFLIX_SERVICES_CLIENT_SECRET": settings.services_client_secret,
+            "CODEFLIX_PUBLIC_URL": settings.public_url.rstrip("/"),
+        },
     )
     token_lifetime = timedelta(seconds=settings.access_token_seconds)
     runtime = IdentityRuntime(
@@ -49,6 +52,7 @@ def create_app(
         ),
         keys=KeyCache(secret=settings.secret_key, token_lifetime=token_lifetime),
         clock=clock,
+        embedded=platform is not None,
     )
     mailer = mailer_for(settings, platform)
     relay = MailRelay(engine, mailer, sender=settings.mail_from, clock=clock)

@@ -97,12 +97,18 @@ async def authorization_page(request: Request) -> Response:
     async with request.app.state.sessions.begin() as session:
         try:
             await check_authorization_request(
-                session=session, params=params, issuer=_runtime(request).settings.issuer
+                session=session,
+                params=params,
+                issuer=_runtime(request).settings.issuer,
+                base_url=_runtime(request).redirect_base(str(request.base_url)),
             )
         except InvalidClientRequest as e:
             return _error_page(request, str(e))
         except RedirectError as e:
             return RedirectResponse(e.location, status_code=302)
+    if request.query_params.get("prompt") == "create":
+        # OpenID Connect's "initiating user registration": the app's Sign up button lands here.
+        return _register_page(request, params, email="", name="", errors={})
     notice = (
         "Your account is ready: sign in. We sent you a link to confirm your email address."
         if request.query_params.get("registered")
@@ -120,7 +126,10 @@ async def sign_in(request: Request) -> Response:
     async with request.app.state.sessions() as session:
         try:
             auth = await check_authorization_request(
-                session=session, params=params, issuer=runtime.settings.issuer
+                session=session,
+                params=params,
+                issuer=runtime.settings.issuer,
+                base_url=runtime.redirect_base(str(request.base_url)),
             )
         except InvalidClientRequest as e:
             return _error_page(request, str(e))
@@ -250,7 +259,13 @@ async def browser_logout(request: Request, params: dict[str, str]) -> Response:
         client_id = params.get("client_id") or (claims or {}).get("aud")
         if redirect:
             client = await grants.find_client(session=session, client_id=str(client_id or ""))
-            if client is None or claims is None or not client.allows_redirect(redirect):
+            if (
+                client is None
+                or claims is None
+                or not client.allows_redirect(
+                    redirect, base_url=runtime.redirect_base(str(request.base_url))
+                )
+            ):
                 return _error_page(
                     request, "The address to return to after signing out is not registered."
                 )

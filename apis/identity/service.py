@@ -57,6 +57,13 @@ class IdentityRuntime:
     clock: Callable[[], datetime] = field(default=utc_now)
     # Called after a transaction that queued mail commits, so the relay sends it at once.
     wake_mail: Callable[[], None] = field(default=lambda: None)
+    # Embedded, one process answers on whatever address `codeflix up` was given (another
+    # port, a host name): redirects back to that same address are the web app's own.
+    embedded: bool = False
+
+    def redirect_base(self, request_base_url: str) -> str:
+        """The address relative redirect URIs of the realm file resolve against."""
+        return request_base_url if self.embedded else self.settings.public_url
 
     @property
     def failure_window(self) -> timedelta:

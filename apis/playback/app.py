@@ -92,7 +92,7 @@ def create_app(
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine), "media_store": media_store},
-        route_prefixes=("/api/v1/playback", "/media"),
+        route_prefixes=("/api/v1/playback", "/api/v1/me/continue-watching", "/media"),
     )
     app.state.playback = Playback(
         settings=settings,

@@ -57,3 +57,16 @@ class VideoRating(Base):
     video_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     rating: Mapped[str] = mapped_column(String(4))
     event_at: Mapped[float] = mapped_column(Float)
+
+
+class ViewingProgress(Base):
+    """How far one viewer got in one video, for "Continue watching" and resuming."""
+
+    __tablename__ = "viewing_progress"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    video_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position_seconds: Mapped[float] = mapped_column(Float)
+    duration_seconds: Mapped[float] = mapped_column(Float)
+    # Unix seconds of the last report (the app's clock), newest first in the row.
+    updated_at: Mapped[float] = mapped_column(Float, index=True)

@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import Grant, GrantSigner
+from apis.playback.media import content_type, read_whole
 from apis.playback.models import MEDIA_READY, PlayableVideo, VideoRating
 from apis.playback.schemas import PlaybackGrantPublic
 from codeflix.observability import domain_counter
 from codeflix.problems import Forbidden, NotFound, Problem
 from codeflix.ratings import within_limit
-from codeflix.storage import InvalidKey, clean_key
+from codeflix.storage import InvalidKey, ObjectNotFound, ObjectStore, clean_key
 
 MEDIA_PATH = "/media/g"
 
@@ -47,7 +48,7 @@ async def issue_grant(
 ) -> PlaybackGrantPublic:
     """Signed URLs for a published, ready video; 404 otherwise, 403 above the viewer's
     parental limit, 402 without entitlement."""
-    video = await session.get(PlayableVideo, _video_key(video_id))
+    video = await session.get(PlayableVideo, video_key(video_id))
     if video is None or not video.playable:
         grants_issued.labels(outcome="not_playable").inc()
         raise NotFound(f"video {video_id} does not exist or is not ready to play")
@@ -88,6 +89,18 @@ async def issue_grant(
         thumbnails_url=signed_url(video.thumbnails_key),
         max_height=limit,
     )
+
+
+async def poster(*, session: AsyncSession, store: ObjectStore, video_id: str) -> tuple[bytes, str]:
+    """The poster image of a playable video and its content type; 404 for anything else."""
+    video = await session.get(PlayableVideo, video_key(video_id))
+    if video is None or not video.playable or not video.poster_key:
+        raise NotFound(f"video {video_id} has no poster to show")
+    try:
+        image = await read_whole(store, video.poster_key)
+    except ObjectNotFound as e:
+        raise NotFound(f"video {video_id} has no poster to show") from e
+    return image, content_type(video.poster_key)
 
 
 def taller_rungs(renditions: list[dict[str, Any]], max_height: int | None) -> tuple[str, ...]:
@@ -201,7 +214,7 @@ async def record_media_ready(
 
 
 async def _get_or_add(session: AsyncSession, video_id: str) -> PlayableVideo:
-    key = _video_key(video_id)
+    key = video_key(video_id)
     video = await session.get(PlayableVideo, key)
     if video is None:
         video = PlayableVideo(video_id=key, published=False, deleted=False, media_status="pending")
@@ -210,7 +223,7 @@ async def _get_or_add(session: AsyncSession, video_id: str) -> PlayableVideo:
     return video
 
 
-def _video_key(video_id: str) -> str:
+def video_key(video_id: str) -> str:
     try:
         return str(uuid.UUID(str(video_id)))
     except ValueError as e:

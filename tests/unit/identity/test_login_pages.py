@@ -201,3 +201,26 @@ async def test_html_in_user_input_is_escaped(identity: IdentityHarness) -> None:
         )
     assert "<script>x</script>" not in response.text
     assert "&lt;script&gt;" in response.text
+
+
+async def test_prompt_create_opens_the_sign_up_page_for_the_same_application(
+    identity: IdentityHarness,
+) -> None:
+    async with identity.client() as browser:
+        page = await browser.get(f"{OIDC}/auth", params=auth_params(prompt="create"))
+        assert page.status_code == 200 and "Create your account" in page.text
+        hidden = hidden_fields(page.text)
+        assert hidden["client_id"] == "codeflix-web" and "prompt" not in hidden
+        created = await browser.post(
+            SIGN_UP,
+            data={**hidden, "email": "grace@example.com", "password": PASSWORD, "name": "Grace"},
+        )
+        assert created.status_code == 303
+        login = await browser.get(created.headers["location"])
+    assert "Your account is ready" in login.text
+    # A bad application still gets the error page, never the form.
+    async with identity.client() as browser:
+        bad = await browser.get(
+            f"{OIDC}/auth", params=auth_params(prompt="create", redirect_uri="http://evil.test/")
+        )
+    assert bad.status_code == 400
