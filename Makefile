@@ -1,14 +1,17 @@
 # The two commands of the README: `make up` runs the platform, `make test` runs every test.
-.PHONY: up test lint unit integration bench clean
+.PHONY: up test lint unit integration web bench clean
 
 up:
 	@scripts/bootstrap.sh gateway
+	@scripts/web.sh build || echo "the web app is not built: / lists the services instead" >&2
 	.venv/bin/codeflix up $(ARGS)
 
 test:
 	@scripts/bootstrap.sh dev
 	@scripts/services.sh
 	$(MAKE) --no-print-directory lint
+	scripts/web.sh test
+	scripts/web.sh build
 	.venv/bin/pytest -q tests
 
 lint:
@@ -21,6 +24,9 @@ unit:
 
 integration:
 	.venv/bin/pytest -q tests/integration tests/e2e
+
+web:
+	scripts/web.sh test
 
 clean:
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -50,7 +50,9 @@ def connect(
             guard.close()
         raise
     if guard is not None:
-        guard.session(str(context.address_info["session_dir"]))
+        address_info: dict[str, Any] = getattr(context, "address_info", {})
+        if address_info.get("session_dir"):
+            guard.session(str(address_info["session_dir"]))
         _guard = guard
 
 

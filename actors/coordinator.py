@@ -62,11 +62,12 @@ def _run(
     missing_chunks = [c.index for c in plan.chunks if c.index not in outcomes]
     missing_audio = [n for n in range(len(plan.audio_names)) if n not in audio]
     encoded = 0
+    chunk_nodes: dict[str, int] = {}
     if missing_chunks or missing_audio:
         # Whatever master an earlier job left must not advertise a stream being rewritten.
         store.delete(MASTER_PLAYLIST)
         encoded = _encode_missing(
-            plan, request, missing_chunks, missing_audio, outcomes, audio, on_progress
+            plan, request, missing_chunks, missing_audio, outcomes, audio, chunk_nodes, on_progress
         )
     result = package(
         plan,
@@ -78,7 +79,7 @@ def _run(
     )
     # Earlier versions kept the job state inside the published tree; it has no place there.
     store.delete_prefix(LEGACY_STATE_FOLDER)
-    return result
+    return result.model_copy(update={"chunk_nodes": chunk_nodes})
 
 
 def _load_audio(store: ObjectStore, key: str) -> AudioOutcome | None:
@@ -95,9 +96,13 @@ def _encode_missing(
     missing_audio: list[int],
     outcomes: dict[int, ChunkOutcome],
     audio: dict[int, AudioOutcome],
+    chunk_nodes: dict[str, int],
     on_progress: ProgressCallback | None,
 ) -> int:
-    """Run the missing tasks with at most one per CPU (or ``max_workers``) in flight."""
+    """Run the missing tasks with at most one per CPU (or ``max_workers``) in flight.
+
+    Fills ``outcomes``, ``audio`` and ``chunk_nodes`` (chunks encoded per Ray node id).
+    """
     cluster.connect(common_settings().ray_address)
     limit = request.max_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     plan_ref = ray.put(plan)
@@ -125,7 +130,8 @@ def _encode_missing(
                 if kind == "audio":
                     audio[number] = result
                 else:
-                    outcomes[number] = result
+                    outcomes[number], node_id = result
+                    chunk_nodes[node_id] = chunk_nodes.get(node_id, 0) + 1
                     finished_chunks += 1
             encoded += finished_chunks
             if finished_chunks and on_progress is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -62,6 +63,14 @@ def encode(
             min=1, help="At most this many chunks encoding at once (default: one per CPU)."
         ),
     ] = None,
+    result_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--result",
+            help="Also write the job's result as JSON to this file (renditions, "
+            "chunks encoded, chunks per Ray node).",
+        ),
+    ] = None,
 ) -> None:
     """Encode INPUT into an adaptive HLS stream (H.264 ladder, AAC audio, thumbnails)."""
     from pydantic import ValidationError
@@ -106,6 +115,8 @@ def encode(
             err_console.print(f"[red]codeflix encode:[/red] {e}")
             raise typer.Exit(1) from None
     _summary(result, request.output_uri, request.storage_options, time.monotonic() - started)
+    if result_file is not None:
+        result_file.write_text(result.model_dump_json(indent=2))
 
 
 def _summary(result: EncodeResult, output_uri: str, options: dict, wall: float) -> None:
@@ -136,3 +147,6 @@ def _summary(result: EncodeResult, output_uri: str, options: dict, wall: float) 
         f"{result.chunks_encoded} of {result.chunks_total} chunks encoded by this run; "
         f"job {result.job_id}"
     )
+    if result.chunk_nodes:
+        spread = ", ".join(f"{node[:12]} {n}" for node, n in sorted(result.chunk_nodes.items()))
+        console.print(f"chunks per Ray node: {spread}")

@@ -17,9 +17,13 @@ MAX_RETRIES = 3
 
 
 @ray.remote(num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False)
-def transcode_chunk_task(plan: EncodePlan, chunk_index: int) -> ChunkOutcome:
-    """Decode one chunk of the master and encode it for every rung (see ``transcode_chunk``)."""
-    return transcode_chunk(plan, chunk_index)
+def transcode_chunk_task(plan: EncodePlan, chunk_index: int) -> tuple[ChunkOutcome, str]:
+    """Decode one chunk of the master and encode it for every rung (see ``transcode_chunk``).
+
+    Returns the outcome and the id of the Ray node that did the work, so a job can tell
+    operators how it spread over the cluster.
+    """
+    return transcode_chunk(plan, chunk_index), ray.get_runtime_context().get_node_id()
 
 
 @ray.remote(num_cpus=1, max_retries=MAX_RETRIES, retry_exceptions=False)

@@ -3,8 +3,10 @@
 The issuer is Codeflix's identity service (embedded, tests) or Keycloak (deployed); both
 publish the same layout, so a service needs only the issuer URL:
 
-- :class:`TokenVerifier` fetches the issuer's JWKS, caches it, fetches it again when a token
-  names a key it does not know (a rotation), and checks the RS256 signature, ``iss``, ``aud``,
+- :class:`TokenVerifier` fetches the issuer's JWKS, caches it for five minutes at most
+  (``CODEFLIX_OIDC_JWKS_REFRESH_SECONDS``, or the JWKS's shorter ``Cache-Control: max-age``) so
+  a key the issuer withdraws stops working, fetches it again sooner when a token names a key it
+  does not know (a rotation), and checks the RS256 signature, ``iss``, ``aud``,
   ``exp`` and ``nbf`` with a small leeway;
 - :func:`install_auth` gives an app its verifier; the dependencies :data:`CurrentUser` and
   :func:`require_roles` answer 401 (with ``WWW-Authenticate: Bearer``) to a missing or bad
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from codeflix.problems import Forbidden, Unauthorized
@@ -32,6 +35,8 @@ from codeflix.token_verifier import (
     ADMIN_ROLE,
     ALGORITHM,
     DEFAULT_AUDIENCE,
+    DEFAULT_MAX_STALE_SECONDS,
+    DEFAULT_REFRESH_SECONDS,
     JWKS_PATH,
     IdentityUnavailable,
     InvalidToken,
@@ -123,12 +128,17 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
 
 
 class OidcSettings(BaseSettings):
-    """Where the issuer is: ``CODEFLIX_OIDC_ISSUER`` and ``CODEFLIX_OIDC_AUDIENCE``."""
+    """Where the issuer is and how long its keys are trusted between two fetches:
+    ``CODEFLIX_OIDC_ISSUER``, ``CODEFLIX_OIDC_AUDIENCE``, ``CODEFLIX_OIDC_JWKS_REFRESH_SECONDS``."""
 
     model_config = SettingsConfigDict(env_prefix="CODEFLIX_OIDC_", extra="ignore")
 
     issuer: str | None = None
     audience: str = DEFAULT_AUDIENCE
+    # The longest a key the issuer withdrew (a leaked one) keeps working in this service.
+    jwks_refresh_seconds: float = Field(default=DEFAULT_REFRESH_SECONDS, ge=10)
+    # How long the last keys stay usable while the issuer is unreachable.
+    jwks_max_stale_seconds: float = Field(default=DEFAULT_MAX_STALE_SECONDS, ge=0)
 
 
 def issuer_for(settings: CommonSettings) -> str:
@@ -141,9 +151,14 @@ def verifier_for(settings: CommonSettings, platform: Platform | None = None) -> 
     """The verifier of a service: in-process calls to the embedded identity app when there is
     one on the platform, HTTP to the issuer otherwise."""
     issuer = issuer_for(settings)
-    audience = OidcSettings().audience
+    oidc = OidcSettings()
     if platform is None:
-        return TokenVerifier(issuer=issuer, audience=audience)
+        return TokenVerifier(
+            issuer=issuer,
+            audience=oidc.audience,
+            refresh_seconds=oidc.jwks_refresh_seconds,
+            max_stale_seconds=oidc.jwks_max_stale_seconds,
+        )
 
     def embedded_client() -> httpx.AsyncClient:
         identity_app = platform.extras.get(PLATFORM_IDENTITY_APP)
@@ -151,4 +166,10 @@ def verifier_for(settings: CommonSettings, platform: Platform | None = None) -> 
             return httpx.AsyncClient()
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=identity_app))
 
-    return TokenVerifier(issuer=issuer, audience=audience, http=embedded_client)
+    return TokenVerifier(
+        issuer=issuer,
+        audience=oidc.audience,
+        http=embedded_client,
+        refresh_seconds=oidc.jwks_refresh_seconds,
+        max_stale_seconds=oidc.jwks_max_stale_seconds,
+    )

@@ -64,6 +64,15 @@ def up(
             help="Upload and encode the demo title on first start.", envvar="CODEFLIX_DEMO_TITLE"
         ),
     ] = True,
+    demo_master: Annotated[
+        Path | None,
+        typer.Option(
+            help="A video file to use as the demo title's master instead of the shipped clip.",
+            envvar="CODEFLIX_DEMO_MASTER",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the whole platform in one process on one port (the embedded mode)."""
     import uvicorn
@@ -71,6 +80,7 @@ def up(
     from actors.encoder_runtime import install_embedded_encoder
     from apis.gateway.app import create_app
     from apis.gateway.config import get_settings
+    from codeflix.mail.server import install_embedded_mail
     from codeflix.observability import configure_logging
     from codeflix.platform import Platform
 
@@ -86,12 +96,13 @@ def up(
         raise typer.Exit(1) from None
     platform = Platform.from_settings(settings)
     install_embedded_encoder(platform)
+    install_embedded_mail(platform)
     gateway = create_app(settings, platform=platform)
     base = f"http://{host}:{port}"
     if demo and "catalog" in gateway.state.services:
         from apis.catalog.demo import install_demo_title
 
-        install_demo_title(platform, base_url=base, report=console.print)
+        install_demo_title(platform, base_url=base, report=console.print, master=demo_master)
     console.print(
         f"[bold green]Codeflix is starting[/bold green] on {base}  (data in {data_dir.resolve()})"
     )
@@ -100,6 +111,7 @@ def up(
     console.print(
         f"  health        {base}/healthz   readiness {base}/readyz   metrics {base}/metrics"
     )
+    console.print(f"  mail          kept in {(data_dir / 'mail').resolve()}: codeflix mail list")
     if "identity" in gateway.state.services:
         from apis.identity.commands import sign_in_help
 
@@ -125,10 +137,12 @@ def version() -> None:
 
 
 from codeflix.dlq_commands import dlq_app  # noqa: E402 - subcommands register after `app`
+from codeflix.mail_commands import mail_app  # noqa: E402
 from codeflix.worker_commands import worker_app  # noqa: E402
 
 app.add_typer(worker_app)
 app.add_typer(dlq_app)
+app.add_typer(mail_app)
 
 from apis.identity.commands import identity_app, users_app  # noqa: E402 - imports wait for use
 from codeflix.login import login  # noqa: E402
@@ -149,6 +163,10 @@ app.command()(upload)
 from apis.playback.commands import playback_app  # noqa: E402
 
 app.add_typer(playback_app)
+
+from apis.search.commands import search_app  # noqa: E402
+
+app.add_typer(search_app)
 
 
 def main() -> None:

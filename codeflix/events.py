@@ -392,3 +392,17 @@ class SubscriptionCanceled(SubscriptionState):
 @event_model("subscription.expired", 1)
 class SubscriptionExpired(SubscriptionState):
     """The subscription ended because it was not paid."""
+
+
+@event_model("subscription.payment_failed", 1)
+class SubscriptionPaymentFailed(EventData):
+    """A renewal charge failed (each failed try, not only the first): the viewer should fix
+    the card before ``retry_at``; without a retry left, it ends at ``active_until``."""
+
+    subscription_id: str
+    user_id: str = Field(min_length=1, max_length=200)
+    plan_id: str
+    amount: int = Field(ge=0, description="cents")
+    currency: str = Field(min_length=3, max_length=3)
+    retry_at: datetime | None = Field(description="the next try; None when none is left")
+    active_until: datetime = Field(description="when watching stops unless a charge succeeds")

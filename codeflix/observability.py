@@ -162,15 +162,20 @@ def install_observability(
     if metrics:
         # Each app gets its own registry for HTTP metrics, so building an app twice in one
         # process (tests, the embedded gateway) never registers a metric twice; /metrics
-        # serves those plus the process-wide domain metrics.
+        # serves those, the registries of apps it serves requests for (the gateway's mounted
+        # services) and the process-wide domain metrics. Requests are counted by route
+        # template, method and exact status.
         http_registry = CollectorRegistry()
         Instrumentator(
-            excluded_handlers=["/healthz", "/readyz", "/metrics"], registry=http_registry
+            should_group_status_codes=False,
+            excluded_handlers=["/healthz", "/readyz", "/metrics"],
+            registry=http_registry,
         ).instrument(app, metric_namespace="codeflix", metric_subsystem=service.replace("-", "_"))
+        app.state.http_metrics = [http_registry]
 
         @app.get("/metrics", tags=["ops"], include_in_schema=False)
         async def metrics_endpoint() -> Response:
-            body = generate_latest(http_registry) + generate_latest(REGISTRY)
+            body = b"".join(generate_latest(r) for r in [*app.state.http_metrics, REGISTRY])
             return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

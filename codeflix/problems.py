@@ -8,6 +8,7 @@ errors into ``application/problem+json`` bodies:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -16,7 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from codeflix.observability import get_correlation_id
+
+_log = logging.getLogger("codeflix.errors")
 PROBLEM_JSON = "application/problem+json"
 # RFC 9110 renamed these; older Pythons still carry the RFC 7231 phrases.
 _TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
@@ -144,3 +149,50 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+
+class UnexpectedErrors:
+    """ASGI middleware: an exception no handler took becomes a 500 problem, not a dropped
+    connection.
+
+    Starlette answers such an exception with a plain-text 500 and raises it on to the server,
+    which then closes the keep-alive connection under the client. Here it is logged with the
+    correlation id, answered as a problem carrying that id, and stops. Only a response that
+    had already begun cannot be mended: its connection has to end, so the error goes on up.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = finished = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started, finished
+            if message["type"] == "http.response.start":
+                started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                finished = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            _log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            if finished:
+                return  # the client has its whole response; the connection stays good
+            if started:
+                raise
+            extra: dict[str, Any] = {}
+            if correlation_id := get_correlation_id():
+                extra["correlation_id"] = correlation_id
+            response = problem_response(
+                500,
+                "something went wrong on our side; quote the correlation id if you report it",
+                type_suffix="internal-error",
+                **extra,
+            )
+            await response(scope, receive, send)

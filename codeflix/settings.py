@@ -46,6 +46,19 @@ class CommonSettings(BaseSettings):
     ray_address: str | None = Field(default=None, description="Ray cluster; unset = local Ray")
     secret_key: str = DEFAULT_SECRET
     public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server; unset: embedded server or <data_dir>/mail"
+    )
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "Codeflix <no-reply@codeflix.localhost>"
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="largest request body (JSON, forms) a service reads; tus uploads excepted",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -1,9 +1,14 @@
 """Checking an access token: RS256 signature against the issuer's JWKS, then its claims.
 
-:class:`TokenVerifier` fetches the issuer's JWKS, caches it, fetches it again when a token names
-a key it does not know (a rotation, at most once per ``min_refresh_seconds``), and checks
-``iss``, ``aud``, ``exp`` and ``nbf`` with a small leeway. Services use it through
-:mod:`codeflix.auth`.
+:class:`TokenVerifier` fetches the issuer's JWKS and caches it for ``refresh_seconds`` (five
+minutes), or less when the response's ``Cache-Control: max-age`` says so; it fetches it again
+sooner when a token names a key it does not know (a rotation, at most once per
+``min_refresh_seconds``). It checks ``iss``, ``aud``, ``exp`` and ``nbf`` with a small leeway.
+Services use it through :mod:`codeflix.auth`.
+
+The refresh on a schedule is what makes a rotated-out key stop working: a key the issuer no
+longer publishes (say, because it leaked) is forgotten at the next refresh, whether or not any
+token with a new key comes along.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +33,10 @@ ALGORITHM = "RS256"
 ADMIN_ROLE = "admin"
 DEFAULT_AUDIENCE = "codeflix"
 JWKS_PATH = "/protocol/openid-connect/certs"
+DEFAULT_REFRESH_SECONDS = 300.0
+# How long keys fetched earlier stay usable while the issuer cannot be reached.
+DEFAULT_MAX_STALE_SECONDS = 3600.0
+log = logging.getLogger(__name__)
 
 
 class InvalidToken(Exception):
@@ -77,7 +87,12 @@ class TokenVerifier:
     """Checks RS256 access tokens against the issuer's JWKS (cached, refreshed on rotation).
 
     ``http`` builds the client used to fetch the JWKS (an ``ASGITransport`` one embedded and in
-    tests); ``clock`` gives the time in seconds, injected so tests can move it.
+    tests); ``clock`` gives the time in seconds, injected so tests can move it. The JWKS is
+    trusted for ``refresh_seconds`` at most, less when its ``Cache-Control`` says so, and never
+    less than ``min_refresh_seconds``. When a refresh fails because the issuer cannot be
+    reached, the keys fetched last keep working for ``max_stale_seconds`` after that fetch
+    (an identity outage must not stop every stream), refetched at most every
+    ``min_refresh_seconds``; after that, requests get 503.
     """
 
     def __init__(
@@ -89,6 +104,8 @@ class TokenVerifier:
         http: HttpFactory = httpx.AsyncClient,
         leeway_seconds: int = 30,
         min_refresh_seconds: float = 10.0,
+        refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+        max_stale_seconds: float = DEFAULT_MAX_STALE_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.issuer = issuer.rstrip("/")
@@ -97,9 +114,12 @@ class TokenVerifier:
         self._http = http
         self._leeway = leeway_seconds
         self._min_refresh = min_refresh_seconds
+        self.refresh_seconds = refresh_seconds
+        self.max_stale_seconds = max_stale_seconds
         self._clock = clock
         self._keys: dict[str, RSAKey] = {}
         self._fetched_at: float | None = None
+        self._expires_at = 0.0
         self._lock = asyncio.Lock()
 
     async def verify(self, token: str) -> Principal:
@@ -129,19 +149,40 @@ class TokenVerifier:
         return Principal.from_claims(decoded.claims)
 
     async def _key(self, kid: str) -> RSAKey:
-        if kid not in self._keys:
+        if self._due() or kid not in self._keys:
             async with self._lock:
-                recently = (
-                    self._fetched_at is not None
-                    and self._clock() - self._fetched_at < self._min_refresh
-                )
-                # A token naming an unknown key may be the first one after a rotation; refetch,
-                # but not for every forged kid.
-                if kid not in self._keys and not (recently and self._keys):
-                    await self._fetch()
+                # Another request may have fetched while this one waited for the lock.
+                if self._due() or (kid not in self._keys and self._may_refetch()):
+                    await self._fetch_or_keep()
         if kid not in self._keys:
             raise InvalidToken(f"unknown signing key {kid!r}")
         return self._keys[kid]
+
+    def _due(self) -> bool:
+        """The cached keys are too old to trust: the issuer may have withdrawn one since."""
+        return self._fetched_at is None or self._clock() >= self._expires_at
+
+    def _may_refetch(self) -> bool:
+        # A token naming an unknown key may be the first one after a rotation; refetch, but
+        # not for every forged kid.
+        recently = (
+            self._fetched_at is not None and self._clock() - self._fetched_at < self._min_refresh
+        )
+        return not (recently and self._keys)
+
+    async def _fetch_or_keep(self) -> None:
+        try:
+            await self._fetch()
+        except IdentityUnavailable:
+            if self._fetched_at is None or not self._keys:
+                raise
+            stale_for = self._clock() - self._fetched_at
+            if stale_for >= self.max_stale_seconds:
+                raise
+            log.warning(
+                "cannot refresh the issuer's keys; using the copy fetched %.0f s ago", stale_for
+            )
+            self._expires_at = self._clock() + self._min_refresh
 
     async def _fetch(self) -> None:
         try:
@@ -157,6 +198,24 @@ class TokenVerifier:
             if isinstance(key, RSAKey) and key.kid and key.get("use", "sig") == "sig"
         }
         self._fetched_at = self._clock()
+        lifetime = min(self.refresh_seconds, _freshness(response.headers))
+        self._expires_at = self._fetched_at + max(lifetime, self._min_refresh)
+
+
+def _freshness(headers: httpx.Headers) -> float:
+    """How long the response says it stays fresh (RFC 9111: ``max-age`` minus ``Age``);
+    infinite when it does not say."""
+    directives: dict[str, str] = {}
+    for part in ",".join(headers.get_list("cache-control")).split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name.lower()] = value.strip().strip('"')
+    if "no-store" in directives or "no-cache" in directives:
+        return 0.0
+    max_age = directives.get("max-age", "")
+    if not max_age.isdigit():
+        return float("inf")
+    age = headers.get("age", "0")
+    return max(0.0, int(max_age) - (int(age) if age.isdigit() else 0))
 
 
 def _unverified_header(token: str) -> dict[str, Any]:

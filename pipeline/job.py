@@ -47,7 +47,8 @@ class EncodeRequest(BaseModel):
 
     source_uri: str = Field(min_length=1)
     output_uri: str = Field(min_length=1)
-    state_uri: str = Field(min_length=1)
+    # Filled in from output_uri when not given (see _state_beside_the_output).
+    state_uri: str = Field(default="")
     storage_options: dict[str, Any] = Field(default_factory=dict)
     heights: list[int] | None = None
     max_workers: int | None = Field(default=None, ge=1)
@@ -101,6 +102,8 @@ class EncodeResult(BaseModel):
     thumbnails: str | None
     chunks_total: int
     chunks_encoded: int
+    # Ray node id -> chunks that node encoded in this run (empty when nothing was encoded).
+    chunk_nodes: dict[str, int] = {}
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ fi
 export UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=.venv
 if [ "$extra" = dev ]; then
   .tools/bin/uv sync --locked --quiet --python "$PYTHON" --extra dev
+  # The web app's unit and browser tests need its locked node modules.
+  scripts/web.sh deps
 else
   # --inexact keeps the test tools if a developer installed them before.
   .tools/bin/uv sync --locked --quiet --inexact --python "$PYTHON" --extra "$extra"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Make sure what the tests talk to is running: PostgreSQL, RabbitMQ, and ffmpeg (the HLS player
-# of the tests). Starts a service that is installed but stopped; installs it from Debian's
-# packages when it is missing and we are root (or have sudo).
+# Make sure what the tests talk to is running: PostgreSQL, RabbitMQ, ffmpeg (the HLS player of
+# the tests) and Chromium (the browser of the web app's journeys). Starts a service that is
+# installed but stopped; installs it from Debian's packages when it is missing and we are root
+# (or have sudo).
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
@@ -20,6 +21,9 @@ wait_port() {
 
 # ffmpeg: the reference encoder and HLS player of the tests and benchmarks.
 command -v ffmpeg >/dev/null || apt_install ffmpeg
+
+# Chromium: the browser of the web app's end-to-end tests (Playwright drives Debian's build).
+command -v chromium >/dev/null || apt_install chromium
 
 # nginx with its JavaScript module: the deployed media edge (manifests/playback) in the tests.
 [ -e /usr/lib/nginx/modules/ngx_http_js_module.so ] || apt_install nginx-light libnginx-mod-http-js

@@ -6,9 +6,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Shared CI machines are noisy: a property fails on its input, never on how long an example took.
+settings.register_profile("codeflix", deadline=None)
+settings.load_profile("codeflix")
 
 # Fixtures that run the real identity service and hand out real tokens, for every service.
-pytest_plugins = ["tests.support.identity"]
+pytest_plugins = ["tests.support.identity", "tests.support.mail"]
 
 ROOT = Path(__file__).resolve().parent.parent
 

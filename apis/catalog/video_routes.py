@@ -16,8 +16,10 @@ from apis.catalog.deps import (
     Cursor,
     IfMatch,
     Limit,
+    SearchText,
     SessionDep,
     UploadsDep,
+    YearFilter,
     tag_response,
 )
 from apis.catalog.models import Upload, Video
@@ -42,12 +44,12 @@ async def create_video(
 @router.get("/videos")
 async def list_videos(
     session: SessionDep,
-    title: str | None = None,
+    title: SearchText = None,
     published: bool | None = None,
     category: uuid.UUID | None = None,
     genre: uuid.UUID | None = None,
     cast_member: uuid.UUID | None = None,
-    year: int | None = None,
+    year: YearFilter = None,
     rating: schemas.Rating | None = None,
     sort: VideoSort = "-created_at",
     cursor: Cursor = None,

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 
 from apis.gateway.config import GatewaySettings, get_settings
+from apis.gateway.openapi import install_merged_docs
 from apis.gateway.routing import PrefixDispatch
 from apis.gateway.services import EmbeddedService, build_services
+from apis.gateway.webapp import WebApp
+from codeflix.auth import issuer_for
 from codeflix.observability import ReadinessCheck
 from codeflix.platform import Platform
+from codeflix.problems import NotFound
 from codeflix.web import service_app
 
 
@@ -42,11 +47,15 @@ def create_app(
         title="Codeflix",
         description="The embedded Codeflix platform: every service behind one port.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks=_service_readiness(mounted),
+        docs_url=None,  # the gateway serves its own /docs, see install_merged_docs
     )
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> dict[str, object]:
+    web = WebApp(settings.web_dist)
+
+    @app.get("/services", include_in_schema=False)
+    async def services_index() -> dict[str, object]:
         return {
             "name": "Codeflix",
             "services": {s.name: list(s.prefixes) for s in mounted},
@@ -55,8 +64,22 @@ def create_app(
             "metrics": "/metrics",
         }
 
+    install_merged_docs(app, mounted, issuer=issuer_for(settings))
+
+    # Registered last: every route above, and every service prefix, takes precedence.
+    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def web_app(path: str, request: Request) -> Response:
+        if web.built:
+            return web.response(request)
+        if path == "":
+            return JSONResponse(await services_index())
+        raise NotFound(f"nothing is served at /{path}")
+
     app.state.platform = platform
     app.state.services = {s.name: s.app for s in mounted}
+    # Mounted services count their own requests by route; the gateway's /metrics shows them.
+    for service in mounted:
+        app.state.http_metrics.extend(service.app.state.http_metrics)
     routes = [(prefix, s.app) for s in mounted for prefix in s.prefixes]
     app.add_middleware(PrefixDispatch, routes=routes)
     return app

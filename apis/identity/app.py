@@ -9,16 +9,19 @@ from datetime import datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
-from apis.identity import pages, routes
+from apis.identity import account_routes, pages, recovery_pages, routes
 from apis.identity.config import REALM, IdentitySettings, get_settings
 from apis.identity.keys import KeyCache, ensure_signing_key
 from apis.identity.models import Base
+from apis.identity.notifications import NotificationsConsumer
 from apis.identity.passwords import Passwords
 from apis.identity.realm import load_realm, seed_realm
 from apis.identity.service import IdentityRuntime, utc_now
 from apis.identity.sessions import prune_expired
 from codeflix.auth import PLATFORM_IDENTITY_APP, TokenVerifier, install_auth
+from codeflix.bus import service_bus
 from codeflix.db import create_engine, database_check, session_factory
+from codeflix.mail import MailRelay, mailer_for
 from codeflix.platform import Platform
 from codeflix.web import service_app
 
@@ -35,7 +38,10 @@ def create_app(
     sessions = session_factory(engine)
     realm = load_realm(
         settings.realm_file,
-        {"CODEFLIX_SERVICES_CLIENT_SECRET": settings.services_client_secret},
+        {
+            "CODEFLIX_SERVICES_CLIENT_SECRET": settings.services_client_secret,
+            "CODEFLIX_PUBLIC_URL": settings.public_url.rstrip("/"),
+        },
     )
     token_lifetime = timedelta(seconds=settings.access_token_seconds)
     runtime = IdentityRuntime(
@@ -46,6 +52,13 @@ def create_app(
         ),
         keys=KeyCache(secret=settings.secret_key, token_lifetime=token_lifetime),
         clock=clock,
+        embedded=platform is not None,
+    )
+    mailer = mailer_for(settings, platform)
+    relay = MailRelay(engine, mailer, sender=settings.mail_from, clock=clock)
+    runtime.wake_mail = relay.wake
+    notifications = NotificationsConsumer(
+        sessions, settings, clock=runtime.clock, wake_mail=relay.wake
     )
 
     @asynccontextmanager
@@ -64,7 +77,9 @@ def create_app(
             await prune_expired(
                 session=session, now=runtime.clock(), failure_window=runtime.failure_window
             )
-        yield
+        async with relay, service_bus(settings, platform) as bus:
+            await notifications.subscribe(bus)
+            yield
         await engine.dispose()
 
     app = service_app(
@@ -72,10 +87,12 @@ def create_app(
         title="Codeflix identity",
         description="Sign-up, sign-in and tokens: an OpenID Connect provider.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine)},
         route_prefixes=(f"/realms/{REALM}", "/api/v1/accounts"),
     )
     app.state.runtime = runtime
+    app.state.mail_relay = relay
     app.state.sessions = sessions
     # The service checks its own access tokens (userinfo) exactly as every other service does.
     install_auth(
@@ -87,7 +104,9 @@ def create_app(
         ),
     )
     app.include_router(routes.router)
+    app.include_router(account_routes.router)
     app.include_router(pages.router)
+    app.include_router(recovery_pages.router)
     if platform is not None:
         platform.extras[PLATFORM_IDENTITY_APP] = app
     return app

@@ -56,13 +56,13 @@ def with_query(uri: str, params: dict[str, str | None]) -> str:
 
 
 async def check_authorization_request(
-    *, session: AsyncSession, params: dict[str, str], issuer: str
+    *, session: AsyncSession, params: dict[str, str], issuer: str, base_url: str
 ) -> AuthorizationRequest:
     client = await find_client(session=session, client_id=params.get("client_id", ""))
     if client is None or not client.standard_flow:
         raise InvalidClientRequest("this application is not allowed to sign people in here")
     redirect_uri = params.get("redirect_uri", "")
-    if not redirect_uri or not client.allows_redirect(redirect_uri):
+    if not redirect_uri or not client.allows_redirect(redirect_uri, base_url=base_url):
         raise InvalidClientRequest("the application's redirect address is not registered")
     state = params.get("state")
 

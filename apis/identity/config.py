@@ -31,6 +31,12 @@ class IdentitySettings(ServiceSettings):
     login_failures_per_address: int = 20
     login_failure_window_seconds: int = 900
     registrations_per_address: int = 10
+    # Mailed links: how long they work, and how many may be asked for per window.
+    verification_link_hours: int = 48
+    reset_link_minutes: int = 30
+    link_requests_per_address: int = 10
+    link_requests_per_account: int = 3
+    link_failures_per_address: int = 20
     # argon2id cost; tests lower it, production keeps argon2-cffi's recommended profile.
     password_time_cost: int = 3
     password_memory_kib: int = 65536

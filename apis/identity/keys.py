@@ -24,6 +24,9 @@ ALGORITHM = "RS256"
 # How long after its retirement a key may still have valid tokens out there, beyond their
 # lifetime: the verifiers' clock leeway.
 RETIREMENT_GRACE = timedelta(seconds=60)
+# How long verifiers (and HTTP caches) may keep the JWKS: a key leaves the services' trust at
+# most this long after it leaves the JWKS.
+JWKS_MAX_AGE_SECONDS = 60
 
 
 def _fernet(secret: str) -> Fernet:

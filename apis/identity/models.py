@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from codeflix.inbox import add_inbox_table
+from codeflix.mail.outbox import add_mail_outbox_table
 
 
 class Base(DeclarativeBase):
@@ -97,16 +100,16 @@ class RefreshToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class LoginFailure(Base):
-    """A failed sign-in, counted per account (``account:<email>``) and per address."""
+class AttemptCounter(Base):
+    """Attempts counted per key (``account:<email>``, ``address:<ip>``, ``register:<ip>``) in a
+    window that opens with the first attempt; one row per key, so counting is one atomic upsert.
+    """
 
-    __tablename__ = "login_failures"
+    __tablename__ = "attempt_counters"
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(400))
-    occurred_at: Mapped[datetime]
-
-    __table_args__ = (Index("ix_login_failures_key_time", "key", "occurred_at"),)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_started_at: Mapped[datetime]
+    count: Mapped[int]
 
 
 class LoginSession(Base):
@@ -118,3 +121,37 @@ class LoginSession(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class AccountSettings(Base):
+    """What an account chose or proved beyond its credentials (a table of its own so that
+    existing databases gain it on start-up)."""
+
+    __tablename__ = "account_settings"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    email_verified_at: Mapped[datetime | None]
+    # The highest catalog rating shown to this account (ER, L, 10 ... 18); None = no limit.
+    max_rating: Mapped[str | None] = mapped_column(String(2))
+    updated_at: Mapped[datetime]
+
+
+class AccountLink(Base):
+    """A single-use link sent by mail (verify the address, reset the password)."""
+
+    __tablename__ = "account_links"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The address the link went to: a link for an address the account no longer has is void.
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+add_mail_outbox_table(Base.metadata)
+add_inbox_table(Base.metadata)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from apis.identity import codes, grants, service, sessions
+from apis.identity import codes, grants, recovery, service, sessions
 from apis.identity.authorize import (
     AUTH_PARAMETERS,
     InvalidClientRequest,
@@ -75,7 +75,13 @@ def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
 def _login_page(request: Request, params: dict[str, str], **context: Any) -> HTMLResponse:
     status = context.pop("status", 200)
     register_url = f"{OIDC}/registrations?{urlencode(params)}"
-    page = {"action": LOGIN_ACTION, "hidden": params, "register_url": register_url, "username": ""}
+    page = {
+        "action": LOGIN_ACTION,
+        "hidden": params,
+        "register_url": register_url,
+        "forgot_url": f"/realms/{REALM}/login-actions/reset-credentials",
+        "username": "",
+    }
     return _render(request, "login.html", {**page, **context}, status=status)
 
 
@@ -91,13 +97,23 @@ async def authorization_page(request: Request) -> Response:
     async with request.app.state.sessions.begin() as session:
         try:
             await check_authorization_request(
-                session=session, params=params, issuer=_runtime(request).settings.issuer
+                session=session,
+                params=params,
+                issuer=_runtime(request).settings.issuer,
+                base_url=_runtime(request).redirect_base(str(request.base_url)),
             )
         except InvalidClientRequest as e:
             return _error_page(request, str(e))
         except RedirectError as e:
             return RedirectResponse(e.location, status_code=302)
-    notice = "Your account is ready: sign in." if request.query_params.get("registered") else None
+    if request.query_params.get("prompt") == "create":
+        # OpenID Connect's "initiating user registration": the app's Sign up button lands here.
+        return _register_page(request, params, email="", name="", errors={})
+    notice = (
+        "Your account is ready: sign in. We sent you a link to confirm your email address."
+        if request.query_params.get("registered")
+        else None
+    )
     return _login_page(request, params, notice=notice)
 
 
@@ -110,7 +126,10 @@ async def sign_in(request: Request) -> Response:
     async with request.app.state.sessions() as session:
         try:
             auth = await check_authorization_request(
-                session=session, params=params, issuer=runtime.settings.issuer
+                session=session,
+                params=params,
+                issuer=runtime.settings.issuer,
+                base_url=runtime.redirect_base(str(request.base_url)),
             )
         except InvalidClientRequest as e:
             return _error_page(request, str(e))
@@ -186,8 +205,8 @@ async def register(request: Request) -> Response:
             error="This form has expired; please try again.",
         )
     try:
-        async with request.app.state.sessions.begin() as session:
-            await service.register_account(
+        async with request.app.state.sessions() as session:
+            await recovery.sign_up(
                 session=session,
                 runtime=_runtime(request),
                 email=email,
@@ -195,6 +214,7 @@ async def register(request: Request) -> Response:
                 name=name,
                 address=request.client.host if request.client else "unknown",
             )
+            await session.commit()
     except UnprocessableContent as e:
         errors = {str(err["loc"][-1]): err["msg"] for err in e.errors}
         return _register_page(
@@ -210,6 +230,7 @@ async def register(request: Request) -> Response:
         return _register_page(
             request, params, email=email, name=name, errors={}, error=e.detail, status=e.status
         )
+    _runtime(request).wake_mail()
     return RedirectResponse(
         f"{OIDC}/auth?{urlencode({**params, 'registered': '1'})}", status_code=303
     )
@@ -238,7 +259,13 @@ async def browser_logout(request: Request, params: dict[str, str]) -> Response:
         client_id = params.get("client_id") or (claims or {}).get("aud")
         if redirect:
             client = await grants.find_client(session=session, client_id=str(client_id or ""))
-            if client is None or claims is None or not client.allows_redirect(redirect):
+            if (
+                client is None
+                or claims is None
+                or not client.allows_redirect(
+                    redirect, base_url=runtime.redirect_base(str(request.base_url))
+                )
+            ):
                 return _error_page(
                     request, "The address to return to after signing out is not registered."
                 )

@@ -80,9 +80,14 @@ class ClientConfig:
             audience=audience,
         )
 
-    def allows_redirect(self, uri: str) -> bool:
-        """Keycloak's rule: an exact match, or a prefix match for a pattern ending in ``*``."""
-        for allowed in self.redirect_uris:
+    def allows_redirect(self, uri: str, *, base_url: str) -> bool:
+        """Keycloak's rule: an exact match, or a prefix match for a pattern ending in ``*``.
+
+        A relative pattern (``/*``) stands for the address the identity service itself is
+        reached at, ``base_url``, as Keycloak resolves it for a client without a root URL.
+        """
+        for pattern in self.redirect_uris:
+            allowed = base_url.rstrip("/") + pattern if pattern.startswith("/") else pattern
             if allowed.endswith("*") and uri.startswith(allowed[:-1]) and "#" not in uri:
                 return True
             if uri == allowed:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote
 
@@ -11,8 +13,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity import codes, grants, metrics, pages, service
+from apis.identity import codes, grants, metrics, pages, recovery, service
 from apis.identity.config import REALM
+from apis.identity.keys import JWKS_MAX_AGE_SECONDS
 from apis.identity.logout import logout_with_refresh_token, revoke_token
 from apis.identity.schemas import AccountAccepted, AccountCreate, UserInfo
 from codeflix.auth import CurrentUser
@@ -28,9 +31,13 @@ def runtime_of(request: Request) -> service.IdentityRuntime:
     return runtime
 
 
-def begin(request: Request) -> Any:
-    """A transaction: committed when the block ends, rolled back on an error."""
-    return request.app.state.sessions.begin()
+@asynccontextmanager
+async def begin(request: Request) -> AsyncIterator[AsyncSession]:
+    """A transaction: committed when the block ends, rolled back on an error. The service may
+    commit earlier inside it (an attempt counted before the work it limits)."""
+    async with request.app.state.sessions() as session:
+        yield session
+        await session.commit()
 
 
 def client_address(request: Request) -> str:
@@ -92,18 +99,22 @@ async def discovery(request: Request) -> dict[str, Any]:
             "exp",
             "iat",
             "email",
+            "email_verified",
             "name",
             "preferred_username",
+            "max_rating",
         ],
     }
 
 
 @router.get(f"{OIDC}/certs")
-async def certs(request: Request) -> dict[str, object]:
+async def certs(request: Request, response: Response) -> dict[str, object]:
     """The JSON Web Key Set: every public key a valid token may be signed with."""
     runtime = runtime_of(request)
     async with begin(request) as session:
         ring = await runtime.keys.ring(session=session, now=runtime.clock())
+    # Verifiers keep the keys no longer than this, so a withdrawn key stops working soon.
+    response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
     return ring.jwks()
 
 
@@ -167,7 +178,9 @@ async def _grant(
     raise grants.OAuthError("unsupported_grant_type", f"unsupported grant_type {grant_type!r}")
 
 
-@router.api_route(f"{OIDC}/userinfo", methods=["GET", "POST"], response_model=UserInfo)
+# One route per method, so each has an operation id of its own in the OpenAPI document.
+@router.get(f"{OIDC}/userinfo", response_model=UserInfo)
+@router.post(f"{OIDC}/userinfo", response_model=UserInfo)
 async def userinfo(request: Request, user: CurrentUser) -> UserInfo:
     """Claims about the signed-in user (the session must still be open)."""
     async with begin(request) as session:
@@ -225,7 +238,7 @@ async def logout(request: Request) -> Response:
 async def create_account(request: Request, account: AccountCreate) -> AccountAccepted:
     """Sign up with an email address and a password."""
     async with begin(request) as session:
-        email = await service.register_account(
+        email = await recovery.sign_up(
             session=session,
             runtime=runtime_of(request),
             email=account.email,
@@ -233,6 +246,9 @@ async def create_account(request: Request, account: AccountCreate) -> AccountAcc
             name=account.name,
             address=client_address(request),
         )
+    runtime_of(request).wake_mail()
     return AccountAccepted(
-        email=email, message="If this address is new, its account is ready: sign in."
+        email=email,
+        message="If this address is new, its account is ready: sign in, then confirm the "
+        "address with the link we sent to it.",
     )

@@ -7,6 +7,7 @@ throttling counts attempts per address whether the account exists or not.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apis.identity import metrics, throttling
 from apis.identity.config import IdentitySettings
 from apis.identity.keys import KeyCache
-from apis.identity.models import LoginSession, Role, User, UserRole
+from apis.identity.models import AccountSettings, LoginSession, Role, User, UserRole
 from apis.identity.passwords import (
     Passwords,
     email_problem,
@@ -54,6 +55,15 @@ class IdentityRuntime:
     passwords: Passwords
     keys: KeyCache
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Called after a transaction that queued mail commits, so the relay sends it at once.
+    wake_mail: Callable[[], None] = field(default=lambda: None)
+    # Embedded, one process answers on whatever address `codeflix up` was given (another
+    # port, a host name): redirects back to that same address are the web app's own.
+    embedded: bool = False
+
+    def redirect_base(self, request_base_url: str) -> str:
+        """The address relative redirect URIs of the realm file resolve against."""
+        return request_base_url if self.embedded else self.settings.public_url
 
     @property
     def failure_window(self) -> timedelta:
@@ -81,6 +91,7 @@ async def _add_user(
     password_hash: str,
     name: str,
     roles: list[str],
+    verified: bool,
 ) -> User:
     user = User(
         id=str(uuid.uuid4()),
@@ -96,8 +107,26 @@ async def _add_user(
     await session.flush()
     for role in sorted(set(roles)):
         session.add(UserRole(user_id=user.id, role=role))
+    now = runtime.clock()
+    session.add(
+        AccountSettings(
+            user_id=user.id,
+            email_verified_at=now if verified else None,
+            max_rating=None,
+            updated_at=now,
+        )
+    )
     await session.flush()
     return user
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up did: the caller mails either a confirmation link or a notice."""
+
+    email: str
+    user: User
+    created: bool
 
 
 async def register_account(
@@ -108,27 +137,41 @@ async def register_account(
     password: str,
     name: str,
     address: str,
-) -> str:
-    """Sign up: returns the normalized email. A taken address answers exactly like a new one."""
+) -> SignUp:
+    """Sign up (unconfirmed). A taken address answers exactly like a new one.
+
+    Commits ``session`` once the sign-up is counted against the address, before the rest."""
     email = normalize_email(email)
     name = name.strip()
     _validate_new_account(email, password, name)
-    now = runtime.clock()
-    key = f"register:{address}"
-    limits = {key: runtime.settings.registrations_per_address}
-    if await throttling.is_throttled(
-        session=session, limits=limits, now=now, window=runtime.failure_window
-    ):
-        raise TooManyAttempts("too many sign-ups from this address; try again later")
-    await throttling.record_failure(session=session, keys=[key], now=now)
+    admission = await throttling.admit(
+        session=session,
+        limits={throttling.registration_key(address): runtime.settings.registrations_per_address},
+        now=runtime.clock(),
+        window=runtime.failure_window,
+    )
+    # Committed before the slow hash: parallel sign-ups see it, and it counts whatever follows.
+    await session.commit()
+    if not admission.admitted:
+        raise TooManyAttempts(
+            "too many sign-ups from this address; try again later",
+            headers={"Retry-After": str(admission.retry_after)},
+        )
     # Hash even when the address is taken, so the answer takes as long either way.
     password_hash = runtime.passwords.hash(password)
-    if await session.scalar(select(User.id).where(User.email == email)) is None:
-        roles = default_roles(runtime.realm)
-        await _add_user(
-            session, runtime, email=email, password_hash=password_hash, name=name, roles=roles
-        )
-    return email
+    existing = await session.scalar(select(User).where(User.email == email))
+    if existing is not None:
+        return SignUp(email=email, user=existing, created=False)
+    user = await _add_user(
+        session,
+        runtime,
+        email=email,
+        password_hash=password_hash,
+        name=name,
+        roles=default_roles(runtime.realm),
+        verified=False,
+    )
+    return SignUp(email=email, user=user, created=True)
 
 
 async def create_user(
@@ -140,7 +183,9 @@ async def create_user(
     name: str,
     roles: list[str],
 ) -> User:
-    """Create an account with roles (operators only: this one does say when the email is taken)."""
+    """Create an account with roles (operators only: this one does say when the email is taken).
+
+    An operator vouches for the address, so the account starts confirmed."""
     email = normalize_email(email)
     _validate_new_account(email, password, name)
     known = set((await session.scalars(select(Role.name))).all())
@@ -158,38 +203,45 @@ async def create_user(
         password_hash=runtime.passwords.hash(password),
         name=name,
         roles=[*default_roles(runtime.realm), *roles],
+        verified=True,
     )
 
 
 async def authenticate(
     *, session: AsyncSession, runtime: IdentityRuntime, email: str, password: str, address: str
 ) -> User:
-    """The user with these credentials; throttled per account and per address."""
+    """The user with these credentials; throttled per account and per address.
+
+    Commits ``session`` once the attempt is counted, before the password is checked."""
     email = normalize_email(email)
-    now = runtime.clock()
     account, client = throttling.account_key(email), throttling.address_key(address)
-    limits = {
-        account: runtime.settings.login_failures_per_account,
-        client: runtime.settings.login_failures_per_address,
-    }
-    if await throttling.is_throttled(
-        session=session, limits=limits, now=now, window=runtime.failure_window
-    ):
+    # Every attempt counts as a failure until the password proves right, and is committed before
+    # the password is checked: guesses sent in parallel each see the ones before them.
+    admission = await throttling.admit(
+        session=session,
+        limits={
+            account: runtime.settings.login_failures_per_account,
+            client: runtime.settings.login_failures_per_address,
+        },
+        now=runtime.clock(),
+        window=runtime.failure_window,
+    )
+    await session.commit()
+    if not admission.admitted:
         metrics.sign_ins().labels("throttled").inc()
-        minutes = max(1, runtime.settings.login_failure_window_seconds // 60)
+        minutes = math.ceil(admission.retry_after / 60)
         raise TooManyAttempts(
-            f"too many failed sign-ins; try again in {minutes} minutes",
-            headers={"Retry-After": str(runtime.settings.login_failure_window_seconds)},
+            f"too many failed sign-ins; try again in {minutes} minute{'s' if minutes > 1 else ''}",
+            headers={"Retry-After": str(admission.retry_after)},
         )
     user = await session.scalar(select(User).where(User.email == email))
     # Verify even without an account so that both cases take as long.
     valid = runtime.passwords.verify(user.password_hash if user else None, password)
     if user is None or not valid or not user.enabled:
-        await throttling.record_failure(session=session, keys=[account, client], now=now)
-        await session.commit()  # the failure must count even though the request fails
         metrics.sign_ins().labels("failure").inc()
         raise InvalidCredentials(INVALID_CREDENTIALS)
-    await throttling.clear_failures(session=session, key=account)
+    await throttling.clear(session=session, key=account)
+    await throttling.take_back(session=session, attempt=admission.attempt(client))
     metrics.sign_ins().labels("success").inc()
     return user
 
@@ -205,12 +257,15 @@ async def start_session(*, session: AsyncSession, runtime: IdentityRuntime, user
 
 async def identity_of(*, session: AsyncSession, user: User) -> Identity:
     roles = (await session.scalars(select(UserRole.role).where(UserRole.user_id == user.id))).all()
+    settings = await session.get(AccountSettings, user.id)
     return Identity(
         subject=user.id,
         username=user.username,
         email=user.email,
         name=user.name,
         roles=tuple(sorted(roles)),
+        email_verified=settings is not None and settings.email_verified_at is not None,
+        max_rating=settings.max_rating if settings is not None else None,
     )
 
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.identity.models import AuthorizationCode, LoginFailure, LoginSession, RefreshToken
+from apis.identity import throttling
+from apis.identity.models import AuthorizationCode, LoginSession, RefreshToken
 
 
 async def revoke_family(*, session: AsyncSession, family_id: str, now: datetime) -> None:
@@ -31,9 +32,7 @@ async def end_session(*, session: AsyncSession, session_id: str, now: datetime) 
 
 
 async def prune_expired(*, session: AsyncSession, now: datetime, failure_window: timedelta) -> None:
-    """Delete what can no longer be used: old codes, expired refresh tokens, old failures."""
+    """Delete what can no longer be used: old codes, expired refresh tokens, closed windows."""
     await session.execute(delete(AuthorizationCode).where(AuthorizationCode.expires_at < now))
     await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
-    await session.execute(
-        delete(LoginFailure).where(LoginFailure.occurred_at < now - failure_window)
-    )
+    await throttling.prune(session=session, now=now, window=failure_window)

@@ -1,7 +1,8 @@
 """Minting tokens with Keycloak's claim layout.
 
 Access tokens carry ``iss, sub, aud, azp, exp, iat, jti, typ, sid, scope,
-realm_access.roles, email, email_verified, name, preferred_username``; ID tokens add
+realm_access.roles, email, email_verified, name, preferred_username`` and, when the account
+set a parental limit, ``max_rating`` (the highest catalog rating it may see); ID tokens add
 ``nonce`` and are addressed to the client. Refresh tokens are opaque random strings whose
 hash is stored, so they can be rotated and revoked.
 """
@@ -31,6 +32,9 @@ class Identity:
     email: str | None
     name: str
     roles: tuple[str, ...]
+    email_verified: bool = False
+    # The highest catalog rating the account may see (``max_rating`` claim); None = no limit.
+    max_rating: str | None = None
 
 
 def sign(claims: dict[str, Any], key: RSAKey) -> str:
@@ -69,7 +73,9 @@ def access_token_claims(
         claims["sid"] = session_id
     if identity.email:
         claims["email"] = identity.email
-        claims["email_verified"] = False
+        claims["email_verified"] = identity.email_verified
+    if identity.max_rating:
+        claims["max_rating"] = identity.max_rating
     return claims
 
 
@@ -106,7 +112,7 @@ def id_token_claims(
         claims["nonce"] = nonce
     if identity.email:
         claims["email"] = identity.email
-        claims["email_verified"] = False
+        claims["email_verified"] = identity.email_verified
     return claims
 
 

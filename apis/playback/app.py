@@ -90,8 +90,9 @@ def create_app(
         title="Codeflix playback",
         description="Signed HLS grants and the media edge that serves them.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine), "media_store": media_store},
-        route_prefixes=("/api/v1/playback", "/media"),
+        route_prefixes=("/api/v1/playback", "/api/v1/me/continue-watching", "/media"),
     )
     app.state.playback = Playback(
         settings=settings,

@@ -74,7 +74,11 @@ async def _catalog_video(
     session: AsyncSession, data: VideoCreated | VideoUpdated, at: float
 ) -> None:
     await service.record_catalog_video(
-        session=session, video_id=data.id, published=data.published, occurred_at=at
+        session=session,
+        video_id=data.id,
+        published=data.published,
+        rating=data.rating,
+        occurred_at=at,
     )
     media = data.media.get("video")
     if media is None:

@@ -46,3 +46,27 @@ class PlayableVideo(Base):
             and self.media_status == MEDIA_READY
             and bool(self.hls_prefix and self.master_key)
         )
+
+
+class VideoRating(Base):
+    """The catalog's age rating of a video, for the viewers' parental limits (a table of its
+    own so that an existing database gains it on start-up)."""
+
+    __tablename__ = "video_ratings"
+
+    video_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rating: Mapped[str] = mapped_column(String(4))
+    event_at: Mapped[float] = mapped_column(Float)
+
+
+class ViewingProgress(Base):
+    """How far one viewer got in one video, for "Continue watching" and resuming."""
+
+    __tablename__ = "viewing_progress"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    video_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position_seconds: Mapped[float] = mapped_column(Float)
+    duration_seconds: Mapped[float] = mapped_column(Float)
+    # Unix seconds of the last report (the app's clock), newest first in the row.
+    updated_at: Mapped[float] = mapped_column(Float, index=True)

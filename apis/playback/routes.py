@@ -6,16 +6,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from apis.playback import service
+from apis.playback import progress, service
 from apis.playback.config import PlaybackSettings
-from apis.playback.edge import PREFLIGHT_HEADERS, MediaEdge
+from apis.playback.edge import CORS_HEADERS, PREFLIGHT_HEADERS, MediaEdge
 from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import GrantSigner
-from apis.playback.schemas import PlaybackGrantPublic
+from apis.playback.schemas import PlaybackGrantPublic, ProgressPage, ProgressPublic, ProgressUpdate
 from codeflix.auth import CurrentUser
+from codeflix.ratings import max_rating_of
 
 router = APIRouter()
 
@@ -57,7 +58,11 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
     "/api/v1/playback/{video_id}",
     response_model=PlaybackGrantPublic,
     tags=["playback"],
-    responses={402: {"description": "no entitlement"}, 404: {"description": "not playable"}},
+    responses={
+        402: {"description": "no entitlement"},
+        403: {"description": "rated above the viewer's parental limit"},
+        404: {"description": "not playable"},
+    },
 )
 async def create_grant(
     video_id: str,
@@ -77,14 +82,72 @@ async def create_grant(
         ttl_seconds=playback.settings.grant_ttl_seconds,
         base_url=playback.media_base_url(str(request.base_url)),
         now=playback.edge.clock(),
+        max_rating=max_rating_of(user.claims),
     )
     response.headers["Cache-Control"] = "no-store"
     return grant
 
 
-@router.api_route(
-    "/media/g/{token}/{key:path}", methods=["GET", "HEAD"], tags=["media"], response_model=None
+@router.get(
+    "/api/v1/playback/{video_id}/poster",
+    tags=["playback"],
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, 404: {"description": "not playable"}},
 )
+async def get_poster(video_id: str, playback: PlaybackDep, session: SessionDep) -> Response:
+    """The poster of a playable video, for catalog pages (no sign-in: it is the title's art)."""
+    image, media_type = await service.poster(
+        session=session, store=playback.edge.store, video_id=video_id
+    )
+    return Response(
+        image,
+        media_type=media_type,
+        headers={"Cache-Control": "public, max-age=3600", **CORS_HEADERS},
+    )
+
+
+@router.put(
+    "/api/v1/playback/{video_id}/progress",
+    response_model=ProgressPublic,
+    tags=["playback"],
+    responses={404: {"description": "not playable"}, 422: {"description": "not a position"}},
+)
+async def put_progress(
+    video_id: str,
+    body: ProgressUpdate,
+    user: CurrentUser,
+    playback: PlaybackDep,
+    session: SessionDep,
+) -> ProgressPublic:
+    """Remember where the viewer is in a video (sent while playing, on pause and on leaving)."""
+    return await progress.record_progress(
+        session=session,
+        user_id=user.subject,
+        video_id=video_id,
+        position_seconds=body.position_seconds,
+        duration_seconds=body.duration_seconds,
+        now=playback.edge.clock(),
+    )
+
+
+@router.get("/api/v1/me/continue-watching", response_model=ProgressPage, tags=["playback"])
+async def get_continue_watching(
+    user: CurrentUser,
+    session: SessionDep,
+    response: Response,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ProgressPage:
+    """The viewer's unfinished videos, the most recently watched first."""
+    response.headers["Cache-Control"] = "no-store"
+    return await progress.continue_watching(
+        session=session, user_id=user.subject, cursor=cursor, limit=limit
+    )
+
+
+# One route per method, so each has an operation id of its own in the OpenAPI document.
+@router.get("/media/g/{token}/{key:path}", tags=["media"], response_model=None)
+@router.head("/media/g/{token}/{key:path}", tags=["media"], response_model=None)
 async def media(token: str, key: str, request: Request, playback: PlaybackDep) -> Any:
     """One object of a granted HLS tree (playlists, segments, images, WebVTT)."""
     return await playback.edge.serve(

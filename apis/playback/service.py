@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import Grant, GrantSigner
-from apis.playback.models import MEDIA_READY, PlayableVideo
+from apis.playback.media import content_type, read_whole
+from apis.playback.models import MEDIA_READY, PlayableVideo, VideoRating
 from apis.playback.schemas import PlaybackGrantPublic
 from codeflix.observability import domain_counter
-from codeflix.problems import NotFound, Problem
-from codeflix.storage import InvalidKey, clean_key
+from codeflix.problems import Forbidden, NotFound, Problem
+from codeflix.ratings import within_limit
+from codeflix.storage import InvalidKey, ObjectNotFound, ObjectStore, clean_key
 
 MEDIA_PATH = "/media/g"
 
@@ -42,12 +44,15 @@ async def issue_grant(
     ttl_seconds: int,
     base_url: str,
     now: float,
+    max_rating: str | None = None,
 ) -> PlaybackGrantPublic:
-    """Signed URLs for a published, ready video; 404 otherwise, 402 without entitlement."""
-    video = await session.get(PlayableVideo, _video_key(video_id))
+    """Signed URLs for a published, ready video; 404 otherwise, 403 above the viewer's
+    parental limit, 402 without entitlement."""
+    video = await session.get(PlayableVideo, video_key(video_id))
     if video is None or not video.playable:
         grants_issued.labels(outcome="not_playable").inc()
         raise NotFound(f"video {video_id} does not exist or is not ready to play")
+    await check_parental_limit(session=session, video=video, max_rating=max_rating)
     try:
         entitlement = await entitlements.entitlement(
             session=session, user_id=user_id, video=video, now=now
@@ -86,6 +91,18 @@ async def issue_grant(
     )
 
 
+async def poster(*, session: AsyncSession, store: ObjectStore, video_id: str) -> tuple[bytes, str]:
+    """The poster image of a playable video and its content type; 404 for anything else."""
+    video = await session.get(PlayableVideo, video_key(video_id))
+    if video is None or not video.playable or not video.poster_key:
+        raise NotFound(f"video {video_id} has no poster to show")
+    try:
+        image = await read_whole(store, video.poster_key)
+    except ObjectNotFound as e:
+        raise NotFound(f"video {video_id} has no poster to show") from e
+    return image, content_type(video.poster_key)
+
+
 def taller_rungs(renditions: list[dict[str, Any]], max_height: int | None) -> tuple[str, ...]:
     """The rung folders (or playlists) a height limit closes, by the rule the master playlist
     is limited with: above the limit, unless every rung is (then the shortest stays)."""
@@ -108,15 +125,46 @@ async def record_catalog_video(
     video_id: str,
     published: bool,
     deleted: bool = False,
+    rating: str | None = None,
     occurred_at: float,
 ) -> PlayableVideo:
-    """Apply the catalog's view of a video (published, deleted) unless a newer one is known."""
+    """Apply the catalog's view of a video (published, deleted, its rating) unless a newer
+    one is known."""
     video = await _get_or_add(session, video_id)
     if video.catalog_event_at is None or occurred_at >= video.catalog_event_at:
         video.deleted = deleted or video.deleted
         video.published = published and not video.deleted
         video.catalog_event_at = occurred_at
+        if rating is not None:
+            known = await session.get(VideoRating, video.video_id)
+            if known is None:
+                known = VideoRating(video_id=video.video_id, rating=rating, event_at=occurred_at)
+                session.add(known)
+            else:
+                known.rating, known.event_at = rating, occurred_at
     return video
+
+
+class AboveParentalLimit(Forbidden):
+    type_suffix = "parental-limit"
+
+
+async def check_parental_limit(
+    *, session: AsyncSession, video: PlayableVideo, max_rating: str | None
+) -> None:
+    """403 naming the limit when the video is rated above the viewer's parental limit."""
+    if max_rating is None:
+        return
+    known = await session.get(VideoRating, video.video_id)
+    rating = known.rating if known is not None else None
+    if within_limit(rating, max_rating):
+        return
+    grants_issued.labels(outcome="parental_limit").inc()
+    if rating is None:
+        detail = f"this title's rating is not known yet; your parental limit is {max_rating}"
+    else:
+        detail = f"this title is rated {rating}, above your parental limit of {max_rating}"
+    raise AboveParentalLimit(detail, max_rating=max_rating, rating=rating)
 
 
 async def record_media_status(
@@ -166,7 +214,7 @@ async def record_media_ready(
 
 
 async def _get_or_add(session: AsyncSession, video_id: str) -> PlayableVideo:
-    key = _video_key(video_id)
+    key = video_key(video_id)
     video = await session.get(PlayableVideo, key)
     if video is None:
         video = PlayableVideo(video_id=key, published=False, deleted=False, media_status="pending")
@@ -175,7 +223,7 @@ async def _get_or_add(session: AsyncSession, video_id: str) -> PlayableVideo:
     return video
 
 
-def _video_key(video_id: str) -> str:
+def video_key(video_id: str) -> str:
     try:
         return str(uuid.UUID(str(video_id)))
     except ValueError as e:

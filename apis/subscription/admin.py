@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.subscription.models import Subscription
-from apis.subscription.pagination import page
 from apis.subscription.schemas import SubscriptionPage, SubscriptionPublic
 from apis.subscription.service import cancel, to_public
 from apis.subscription.states import LIVE, Status
+from codeflix.pagination import fetch_page, newest_first
 from codeflix.problems import Conflict, NotFound
 
 
@@ -31,7 +31,9 @@ async def list_subscriptions(
         query = query.where(Subscription.user_id == user_id)
     if plan_id is not None:
         query = query.where(Subscription.plan_id == plan_id)
-    rows, next_cursor = await page(session, query, Subscription, cursor=cursor, limit=limit)
+    rows, next_cursor = await fetch_page(
+        session, query, ordering=newest_first(Subscription), cursor=cursor, limit=limit
+    )
     return SubscriptionPage(items=[to_public(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -23,6 +23,7 @@ from apis.subscription.schemas import (
 )
 from apis.subscription.service import to_public
 from apis.subscription.states import Status
+from codeflix.text import StorableText
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -71,7 +72,7 @@ async def list_subscriptions(
     _: AdminUser,
     session: SessionDep,
     status: Status | None = None,
-    user_id: Annotated[str | None, Query(max_length=200)] = None,
+    user_id: Annotated[StorableText | None, Query(max_length=200)] = None,
     plan_id: uuid.UUID | None = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
@@ -145,7 +146,7 @@ async def refund_subscription(
 
 @router.get("/payments", response_model=PaymentPage)
 async def user_payments(
-    user_id: Annotated[str, Query(min_length=1, max_length=200)],
+    user_id: Annotated[StorableText, Query(min_length=1, max_length=200)],
     _: AdminUser,
     session: SessionDep,
     cursor: Cursor = None,

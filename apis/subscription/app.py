@@ -61,7 +61,12 @@ def create_app(
     session_class = type("SubscriptionSession", (Session,), {})
     sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
     relays: list[OutboxRelay] = []
-    event.listen(session_class, "after_commit", lambda _session: [r.wake() for r in relays])
+
+    def wake_relays(_session: Session) -> None:
+        for relay in relays:
+            relay.wake()
+
+    event.listen(session_class, "after_commit", wake_relays)
     clock = clock or SystemClock()
     rules = BillingRules.from_settings(settings)
     sandbox: SandboxPaymentGateway | None = None
@@ -110,6 +115,7 @@ def create_app(
         title="Codeflix subscriptions",
         description="Plans, subscriptions, payments and renewals.",
         lifespan=lifespan,
+        max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine)},
         route_prefixes=ROUTE_PREFIXES,
     )

@@ -6,15 +6,18 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.subscription.billing import BillingRules
 from apis.subscription.clock import Clock
 from apis.subscription.config import SubscriptionSettings
 from apis.subscription.gateway import PaymentGateway
-from apis.subscription.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from codeflix.auth import Principal, require_roles
+from codeflix.auth import CurrentUser, Principal, require_roles
+from codeflix.params import DEFAULT_PAGE as DEFAULT_PAGE
+from codeflix.params import Cursor as Cursor
+from codeflix.params import Limit as Limit
+from codeflix.problems import Forbidden
 
 ADMIN_ROLE = "subscription-admin"
 
@@ -31,7 +34,8 @@ class Services:
 
 
 def services(request: Request) -> Services:
-    return request.app.state.subscription  # type: ignore[no-any-return]
+    built: Services = request.app.state.subscription
+    return built
 
 
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -40,9 +44,22 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
         yield db
 
 
+class EmailNotVerified(Forbidden):
+    type_suffix = "email-not-verified"
+
+
+async def verified_user(user: CurrentUser) -> Principal:
+    """The signed-in user, whose token says the account's address is confirmed."""
+    # The claim is the identity provider's word (Keycloak's too); no call back is needed.
+    if user.claims.get("email_verified") is not True:
+        raise EmailNotVerified(
+            "confirm your email address before subscribing: open the link we mailed you, "
+            "then sign in again (or ask for a new link at /api/v1/accounts/email-verification)"
+        )
+    return user
+
+
 ServicesDep = Annotated[Services, Depends(services)]
+VerifiedUser = Annotated[Principal, Depends(verified_user)]
 SessionDep = Annotated[AsyncSession, Depends(session)]
 AdminUser = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]
-Cursor = Annotated[str | None, Query(max_length=500, description="from the previous page")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-DEFAULT_PAGE = DEFAULT_LIMIT

@@ -103,6 +103,21 @@ async def charge_failed(
     subscription.updated_at = now
     if announce:
         await record_event(session, "subscription.past_due", subscription, plan)
+    # At the end of the grace period the subscription expires instead of being charged.
+    retry_at = subscription.next_billing_at
+    failed = {
+        "subscription_id": subscription.id,
+        "user_id": subscription.user_id,
+        "plan_id": subscription.plan_id,
+        "amount": plan.price_cents,
+        "currency": plan.currency,
+        "retry_at": retry_at if retry_at < subscription.grace_ends_at else None,
+        "active_until": subscription.grace_ends_at,
+    }
+    event = new_event(
+        "subscription.payment_failed", failed, subject=subscription.id, producer=PRODUCER
+    )
+    await add_to_outbox(session, event)
 
 
 async def end(

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from apis.subscription.billing import BillingRules, apply_charge_result
 from apis.subscription.gateway import ChargeStatus, PaymentError, PaymentGateway
 from apis.subscription.models import Payment, Plan, ProcessedWebhook, Refund, Subscription, new_id
-from apis.subscription.pagination import page
 from apis.subscription.schemas import PaymentPage, PaymentPublic
 from apis.subscription.webhooks import WebhookRejected, verify
+from codeflix.pagination import fetch_page, newest_first
 from codeflix.problems import BadRequest, Conflict, NotFound, Problem
 
 log = logging.getLogger("codeflix.subscription.payments")
@@ -185,7 +185,9 @@ async def payment_history(
         query = query.where(Payment.user_id == user_id)
     if subscription_id is not None:
         query = query.where(Payment.subscription_id == subscription_id)
-    rows, next_cursor = await page(session, query, Payment, cursor=cursor, limit=limit)
+    rows, next_cursor = await fetch_page(
+        session, query, ordering=newest_first(Payment), cursor=cursor, limit=limit
+    )
     return PaymentPage(
         items=[PaymentPublic.model_validate(r) for r in rows], next_cursor=next_cursor
     )

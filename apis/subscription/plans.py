@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.subscription.models import Plan, Subscription, new_id
-from apis.subscription.pagination import page
 from apis.subscription.schemas import PlanCreate, PlanPage, PlanPublic, PlanUpdate
+from codeflix.pagination import fetch_page, newest_first
 from codeflix.problems import Conflict, NotFound
 
 # Seeded by the embedded platform so it can be used end to end at once.
@@ -38,7 +38,9 @@ async def list_plans(
     query = select(Plan)
     if active_only:
         query = query.where(Plan.is_active.is_(True))
-    rows, next_cursor = await page(session, query, Plan, cursor=cursor, limit=limit)
+    rows, next_cursor = await fetch_page(
+        session, query, ordering=newest_first(Plan), cursor=cursor, limit=limit
+    )
     return PlanPage(items=[PlanPublic.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

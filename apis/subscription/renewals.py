@@ -194,7 +194,8 @@ class RenewalScheduler:
                     Payment.subscription_id == subscription_id, Payment.status == "pending"
                 )
             )
-            unconfirmed, in_flight = [], []
+            unconfirmed: list[Payment] = []
+            in_flight: list[Payment] = []
             for payment in pending.scalars():
                 # With a charge id the provider said "pending" and its webhook never came;
                 # without one, a replica died (or lost its lease) while asking the provider.

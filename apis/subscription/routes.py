@@ -8,7 +8,14 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from apis.subscription import payments, plans, service
-from apis.subscription.deps import DEFAULT_PAGE, Cursor, Limit, ServicesDep, SessionDep
+from apis.subscription.deps import (
+    DEFAULT_PAGE,
+    Cursor,
+    Limit,
+    ServicesDep,
+    SessionDep,
+    VerifiedUser,
+)
 from apis.subscription.gateway import CardDetails
 from apis.subscription.idempotency import request_fingerprint, run_once
 from apis.subscription.schemas import PaymentPage, PlanPage, SubscriptionCreate, SubscriptionPublic
@@ -34,11 +41,15 @@ async def list_public_plans(
     "/subscriptions",
     status_code=201,
     response_model=SubscriptionPublic,
-    responses={402: {"description": "the payment failed"}, 409: {"description": "already"}},
+    responses={
+        402: {"description": "the payment failed"},
+        403: {"description": "the account's email address is not confirmed yet"},
+        409: {"description": "already"},
+    },
     tags=["subscriptions"],
 )
 async def create_subscription(
-    body: SubscriptionCreate, user: CurrentUser, ctx: ServicesDep, key: IDEMPOTENCY_KEY = None
+    body: SubscriptionCreate, user: VerifiedUser, ctx: ServicesDep, key: IDEMPOTENCY_KEY = None
 ) -> JSONResponse:
     """Subscribe to a plan; repeat with the same Idempotency-Key to get the same answer."""
     if key is None or not (1 <= len(key) <= 255) or not key.isprintable():

@@ -8,6 +8,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from codeflix.text import StorableText
+
 BillingPeriod = Literal["monthly", "yearly"]
 Currency = str  # ISO 4217 code, validated by the pattern below
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
@@ -17,8 +19,8 @@ T = TypeVar("T")
 class PlanCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
-    description: str = Field(default="", max_length=2000)
+    name: StorableText = Field(min_length=1, max_length=100)
+    description: StorableText = Field(default="", max_length=2000)
     price_cents: int = Field(ge=0, le=100_000_000)
     currency: Currency = Field(default="BRL", pattern=CURRENCY_PATTERN)
     billing_period: BillingPeriod = "monthly"
@@ -32,8 +34,8 @@ class PlanCreate(BaseModel):
 class PlanUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=2000)
+    name: StorableText | None = Field(default=None, min_length=1, max_length=100)
+    description: StorableText | None = Field(default=None, max_length=2000)
     price_cents: int | None = Field(default=None, ge=0, le=100_000_000)
     currency: Currency | None = Field(default=None, pattern=CURRENCY_PATTERN)
     billing_period: BillingPeriod | None = None
@@ -122,7 +124,7 @@ class RefundCreate(BaseModel):
         default=None, description="which payment; default the subscription's latest paid one"
     )
     amount: int | None = Field(default=None, gt=0, description="cents; default what is left")
-    reason: str = Field(default="", max_length=500)
+    reason: StorableText = Field(default="", max_length=500)
 
 
 class AdminCancel(BaseModel):

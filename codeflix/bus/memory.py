@@ -117,9 +117,17 @@ class InMemoryBus:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         prefetch: int = 10,
+        single_active: bool = False,
     ) -> None:
+        # One process, one consumer per queue: single_active holds by construction.
         subscription = Subscription(
-            queue, tuple(routing_keys), handler, max_attempts, tuple(retry_delays), prefetch
+            queue,
+            tuple(routing_keys),
+            handler,
+            max_attempts,
+            tuple(retry_delays),
+            prefetch,
+            single_active,
         )
         if queue in self._subscriptions:
             raise BusError(f"queue {queue!r} already has a consumer in this process")

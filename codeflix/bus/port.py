@@ -57,6 +57,9 @@ class Subscription:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS
     prefetch: int = 10
+    # One consumer of the queue at a time across every process (RabbitMQ's single active
+    # consumer): for handlers whose events must not be applied side by side.
+    single_active: bool = False
 
     def __post_init__(self) -> None:
         if not _QUEUE_NAME.match(self.queue):
@@ -111,8 +114,13 @@ class Bus(Protocol):
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         prefetch: int = 10,
+        single_active: bool = False,
     ) -> None:
-        """Consume the events whose type matches ``routing_keys`` (``*``/``#`` wildcards)."""
+        """Consume the events whose type matches ``routing_keys`` (``*``/``#`` wildcards).
+
+        ``single_active``: only one consumer of ``queue`` receives events at a time, however
+        many processes subscribe (the others take over when it goes away).
+        """
 
     async def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:
         """Up to ``limit`` messages of ``<queue>.dlq``, left in place."""

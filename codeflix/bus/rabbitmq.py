@@ -198,9 +198,16 @@ class RabbitMQBus(DeadLetterOps):
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         prefetch: int = 10,
+        single_active: bool = False,
     ) -> None:
         subscription = Subscription(
-            queue, tuple(routing_keys), handler, max_attempts, tuple(retry_delays), prefetch
+            queue,
+            tuple(routing_keys),
+            handler,
+            max_attempts,
+            tuple(retry_delays),
+            prefetch,
+            single_active,
         )
         self._subscriptions.append(subscription)
         if self._connection is not None:

@@ -26,15 +26,18 @@ def quorum(**arguments: Any) -> dict[str, Any]:
     return {"x-queue-type": "quorum", **arguments}
 
 
-def consumer_queue_arguments(queue: str, dead_letter_exchange: str) -> dict[str, Any]:
+def consumer_queue_arguments(
+    queue: str, dead_letter_exchange: str, *, single_active: bool = False
+) -> dict[str, Any]:
     """A consumer queue's arguments; the deployed topology (manifests/rabbitmq) repeats them."""
-    return quorum(
-        **{
-            "x-dead-letter-exchange": dead_letter_exchange,
-            "x-dead-letter-routing-key": queue,
-            "x-delivery-limit": DELIVERY_LIMIT,
-        }
-    )
+    arguments: dict[str, Any] = {
+        "x-dead-letter-exchange": dead_letter_exchange,
+        "x-dead-letter-routing-key": queue,
+        "x-delivery-limit": DELIVERY_LIMIT,
+    }
+    if single_active:
+        arguments["x-single-active-consumer"] = True
+    return quorum(**arguments)
 
 
 def retry_queue_name(queue: str, delay: float) -> str:
@@ -57,7 +60,11 @@ async def declare_consumer_queues(
     dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments=quorum())
     await dlq.bind(dead_letter_exchange, routing_key=name)
     queue = await channel.declare_queue(
-        name, durable=True, arguments=consumer_queue_arguments(name, dead_letter_exchange)
+        name,
+        durable=True,
+        arguments=consumer_queue_arguments(
+            name, dead_letter_exchange, single_active=subscription.single_active
+        ),
     )
     for key in subscription.routing_keys:
         await queue.bind(exchange, routing_key=key)

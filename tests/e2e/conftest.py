@@ -64,6 +64,10 @@ class Platform:
 def platform(tmp_path: Path) -> Iterator[Platform]:
     p = Platform(tmp_path, free_port())
     yield p
-    if p.process and p.process.poll() is None:
-        p.process.kill()
-        p.process.wait()
+    if p.process is not None:
+        if p.process.poll() is None:
+            p.process.kill()
+            p.process.wait()
+        # A test that failed before reading the output to the end leaves the pipe open.
+        if p.process.stdout is not None:
+            p.process.stdout.close()

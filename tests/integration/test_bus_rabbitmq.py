@@ -91,3 +91,44 @@ async def test_a_nonsense_attempt_header_does_not_wedge_the_consumer(
     await bus.publish_raw(event.to_json(), "video.uploaded", headers={ATTEMPT_HEADER: attempt})
     await eventually(lambda: handler.seen)
     assert handler.seen == [event]
+
+
+async def test_a_single_active_queue_feeds_one_process_at_a_time(
+    amqp_url: str, names: Names
+) -> None:
+    import asyncio
+
+    from codeflix.events import Envelope
+
+    queue = names.queue()
+    in_handler = 0
+    most_at_once = 0
+    handled: dict[str, list[str]] = {"a": [], "b": []}
+
+    def handler(name: str) -> Callable[[Envelope], object]:
+        async def handle(envelope: Envelope) -> None:
+            nonlocal in_handler, most_at_once
+            in_handler += 1
+            most_at_once = max(most_at_once, in_handler)
+            await asyncio.sleep(0.01)
+            handled[name].append(envelope.subject)
+            in_handler -= 1
+
+        return handle
+
+    buses = [names.bus(amqp_url), names.bus(amqp_url)]
+    for bus, name in zip(buses, ("a", "b"), strict=True):
+        await bus.start()
+        await bus.subscribe(queue, ["video.uploaded"], handler(name), prefetch=1,  # type: ignore[arg-type]
+                            single_active=True)  # fmt: skip
+    try:
+        for n in range(20):
+            await buses[0].publish(uploaded(f"v{n}"))
+        await eventually(lambda: len(handled["a"]) + len(handled["b"]) == 20)
+    finally:
+        for bus in buses:
+            await bus.close()
+    assert most_at_once == 1
+    # Every event went to the one active consumer, in order.
+    [active] = [seen for seen in handled.values() if seen]
+    assert active == [f"v{n}" for n in range(20)]

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from joserfc.jwk import RSAKey
 
 from apis.identity.app import create_app
 from apis.identity.config import IdentitySettings
@@ -112,8 +113,14 @@ class IdentityHarness:
         username: str | None = None,
         client_id: str = "codeflix-web",
         lifetime_seconds: int | None = None,
+        key: RSAKey | None = None,
+        email_verified: bool = True,
+        max_rating: str | None = None,
     ) -> str:
-        """A real access token (signed by the identity service's active key)."""
+        """A real access token (signed by the identity service's active key, or by ``key``).
+
+        The account's address counts as confirmed unless ``email_verified=False``;
+        ``max_rating`` sets its parental limit."""
         assert self.ring is not None, "the identity app has not started"
         subject = subject or str(uuid.uuid4())
         email = email or f"{subject[:8]}@example.com"
@@ -123,6 +130,8 @@ class IdentityHarness:
             email=email,
             name=name,
             roles=tuple(roles),
+            email_verified=email_verified,
+            max_rating=max_rating,
         )
         claims = access_token_claims(
             identity=identity,
@@ -134,7 +143,7 @@ class IdentityHarness:
             now=self.clock(),
             lifetime_seconds=lifetime_seconds or self.settings.access_token_seconds,
         )
-        return sign(claims, self.ring.active)
+        return sign(claims, key or self.ring.active)
 
     def headers(self, **token_options: Any) -> dict[str, str]:
         """``Authorization: Bearer …`` for a token made with :meth:`token`."""

@@ -16,8 +16,10 @@ import pytest
 from actors.encoder_settings import EncoderSettings
 from actors.encoder_worker import EncoderWorker
 from apis.catalog.consumers import subscribe_all as subscribe_catalog
+from apis.identity.notifications import NotificationsConsumer
 from apis.playback.consumers import VideoEventsConsumer
 from apis.playback.subscriptions import SubscriptionEventsConsumer
+from apis.search.consumers import CatalogEventsConsumer
 from codeflix.bus.port import DEAD_LETTER_EXCHANGE, EXCHANGE
 from codeflix.bus.rabbitmq_topology import consumer_queue_arguments
 from tests.conftest import ROOT
@@ -31,19 +33,31 @@ class RecordingBus:
 
     def __init__(self) -> None:
         self.queues: dict[str, set[str]] = {}
+        self.single_active: set[str] = set()
 
-    async def subscribe(self, queue: str, routing_keys: Sequence[str], *_: Any, **__: Any) -> None:
+    async def subscribe(
+        self, queue: str, routing_keys: Sequence[str], *_: Any, **options: Any
+    ) -> None:
         self.queues[queue] = set(routing_keys)
+        if options.get("single_active"):
+            self.single_active.add(queue)
 
 
 async def subscriptions_in_code() -> dict[str, set[str]]:
+    return (await recording_of_code()).queues
+
+
+async def recording_of_code() -> RecordingBus:
     bus = RecordingBus()
     await subscribe_catalog(bus, sessions=None)  # type: ignore[arg-type]
     await VideoEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
     await SubscriptionEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
+    await CatalogEventsConsumer(index=None).subscribe(bus)  # type: ignore[arg-type]
+    notifications = NotificationsConsumer(None, None, clock=None, wake_mail=None)  # type: ignore[arg-type]
+    await notifications.subscribe(bus)  # type: ignore[arg-type]
     queue = EncoderSettings().encoder_queue
     await EncoderWorker(bus, store=None, run_encode=None, queue=queue).start()  # type: ignore[arg-type]
-    return bus.queues
+    return bus
 
 
 def declared_bindings(source: str) -> dict[str, set[str]]:
@@ -70,9 +84,13 @@ async def test_every_consumer_queue_is_declared_with_its_bindings() -> None:
 
 async def test_queues_carry_the_arguments_the_bus_declares() -> None:
     queues = {q["spec"]["name"]: q["spec"] for q in of_kind(DOCUMENTS, "Queue")}
-    for name in await subscriptions_in_code():
+    code = await recording_of_code()
+    for name in code.queues:
         spec = queues[name]
         arguments = {"x-queue-type": spec["type"], **spec["arguments"]}
-        assert arguments == consumer_queue_arguments(name, DEAD_LETTER_EXCHANGE)
+        single = name in code.single_active
+        assert arguments == consumer_queue_arguments(
+            name, DEAD_LETTER_EXCHANGE, single_active=single
+        )
         assert queues[f"{name}.dlq"]["type"] == "quorum"
         assert {name} == declared_bindings(DEAD_LETTER_EXCHANGE)[f"{name}.dlq"]

@@ -60,3 +60,21 @@ def test_unknown_route_is_a_problem_404():
     r = TestClient(make_app()).get("/nowhere")
     assert r.status_code == 404
     assert r.json()["type"].endswith("/not-found")
+
+
+def test_an_unexpected_error_is_a_500_problem_carrying_the_correlation_id():
+    from codeflix.web import service_app
+
+    app = service_app("demo", title="demo")
+
+    @app.get("/boom")
+    def boom() -> dict:
+        raise RuntimeError("secret internals")
+
+    client = TestClient(app)  # raises the app's exceptions: none may come out
+    r = client.get("/boom", headers={"X-Correlation-ID": "cid-1"})
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["correlation_id"] == "cid-1" and r.json()["status"] == 500
+    assert "secret" not in r.text
+    assert client.get("/healthz").status_code == 200

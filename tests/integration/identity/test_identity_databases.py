@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from authlib.common.security import generate_token
 
 from tests.support.identity import IdentityHarness, ManualClock, identity_settings, start_identity
@@ -17,21 +15,6 @@ from tests.unit.identity.helpers import (
     signed_in_tokens,
     token_request,
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'identity.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
-@pytest.fixture
-async def identity_db(database_url: str, tmp_path: Path) -> AsyncIterator[IdentityHarness]:
-    settings = identity_settings(tmp_path, database_url=database_url)
-    async for harness in start_identity(settings, ManualClock()):
-        yield harness
 
 
 async def test_sign_up_sign_in_refresh_and_reuse_detection(identity_db: IdentityHarness) -> None:

@@ -90,3 +90,30 @@ async def test_replicas_starting_together_create_the_tables_once(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_continue_watching_on_both_databases(app: FastAPI, identity: IdentityHarness) -> None:
+    consumer = VideoEventsConsumer(app.state.playback.sessions)
+    videos = [str(uuid.uuid4()) for _ in range(3)]
+    for video_id in videos:
+        await consumer.handle(video_updated(video_id, published=True, ready=True))
+    transport = httpx.ASGITransport(app=app)
+    headers = identity.headers()
+    async with httpx.AsyncClient(transport=transport, base_url="http://playback.test") as client:
+        for video_id, position in zip(videos, (10.0, 30.0, 99.0), strict=True):
+            body = {"position_seconds": position, "duration_seconds": 100.0}
+            saved = await client.put(
+                f"/api/v1/playback/{video_id}/progress", json=body, headers=headers
+            )
+            assert saved.status_code == 200, saved.text
+            await asyncio.sleep(0.01)  # distinct update times
+        row = await client.get("/api/v1/me/continue-watching", headers=headers, params={"limit": 1})
+        page = row.json()
+        assert [i["video_id"] for i in page["items"]] == [videos[1]]  # the 99 % one is done
+        rest = await client.get(
+            "/api/v1/me/continue-watching",
+            headers=headers,
+            params={"limit": 1, "cursor": page["next_cursor"]},
+        )
+        assert [i["video_id"] for i in rest.json()["items"]] == [videos[0]]
+        assert rest.json()["next_cursor"] is None

@@ -40,13 +40,18 @@ class FakeClock:
 
 
 class FakeTokenVerifier:
-    """Tokens are ``<subject>`` or ``<subject>:<role>,<role>``; anything else is invalid."""
+    """Tokens are ``<subject>`` or ``<subject>:<role>,<role>``; anything else is invalid.
+
+    Accounts whose subject starts with ``user-unverified`` have not confirmed their address."""
 
     async def verify(self, token: str) -> Principal:
         subject, _, roles = token.partition(":")
         if not subject.startswith("user-") and not subject.startswith("admin-"):
             raise InvalidToken("unknown token")
-        return Principal(subject=subject, roles=frozenset(r for r in roles.split(",") if r))
+        claims = {"sub": subject, "email_verified": not subject.startswith("user-unverified")}
+        return Principal(
+            subject=subject, roles=frozenset(r for r in roles.split(",") if r), claims=claims
+        )
 
 
 @dataclass

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI
@@ -15,7 +16,9 @@ from apis.gateway.config import get_settings as gateway_settings
 from apis.subscription.app import create_app as create_subscription
 from apis.subscription.config import get_settings as subscription_settings
 from codeflix.events import new_event
+from codeflix.mail import MailStore
 from tests.integration.subscription.conftest import LATER, FakeTokenVerifier
+from tests.support.mail import link_in, mails_to
 
 PASSWORD = "Popcorn and 4 films!"
 TOKEN_PATH = "/realms/codeflix/protocol/openid-connect/token"
@@ -79,6 +82,26 @@ async def test_sign_up_subscribe_and_watch_on_the_embedded_platform(tmp_path: Pa
 
         card = {"type": "card", "number": "4242 4242 4242 4242", "exp_month": 12,
                 "exp_year": 2099, "cvc": "123"}  # fmt: skip
+        unconfirmed = await client.post(
+            "/api/v1/subscriptions",
+            json={"plan_id": by_name["basic"]["id"], "payment_method": card},
+            headers={**viewer, "Idempotency-Key": "too-early"},
+        )
+        assert unconfirmed.status_code == 403, unconfirmed.text
+        # Confirm the address with the link the platform mailed, then sign in again.
+        mail = None
+        for _ in range(200):
+            mail = next(iter(mails_to(MailStore(tmp_path / "var" / "mail"), email)), None)
+            if mail is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert mail is not None and mail.subject == "Confirm your email address"
+        link = urlsplit(link_in(mail, "/login-actions/verify-email"))
+        confirmed = await client.get(f"{link.path}?{link.query}")
+        assert confirmed.status_code == 200 and "is confirmed" in confirmed.text
+        token = (await client.post(TOKEN_PATH, data=form)).json()["access_token"]
+        viewer = {"Authorization": f"Bearer {token}"}
+
         subscribed = await client.post(
             "/api/v1/subscriptions",
             json={"plan_id": by_name["basic"]["id"], "payment_method": card},

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from apis.subscription.billing import BillingRules
 from apis.subscription.models import Subscription
 from apis.subscription.renewals import RenewalScheduler
 from codeflix.db import create_engine, session_factory
+from codeflix.events import Envelope
 from tests.integration.subscription.conftest import FAILS_LATER, LATER, SubscriptionApi
 
 
@@ -31,6 +32,14 @@ async def subscription_events(api: SubscriptionApi) -> list[str]:
         from sqlalchemy import text
 
         rows = await session.execute(text("SELECT type FROM outbox ORDER BY seq"))
+        return [r[0] for r in rows]
+
+
+async def event_bodies(api: SubscriptionApi, event_type: str) -> list[str]:
+    async with api.app.state.subscription.sessions() as session:
+        rows = await session.execute(
+            text("SELECT body FROM outbox WHERE type = :type ORDER BY seq"), {"type": event_type}
+        )
         return [r[0] for r in rows]
 
 
@@ -76,8 +85,22 @@ async def test_a_failing_card_goes_past_due_then_expires_after_grace(
     assert await subscription_events(api) == [
         "subscription.activated",
         "subscription.past_due",
+        "subscription.payment_failed",
+        "subscription.payment_failed",
+        "subscription.payment_failed",
         "subscription.expired",
     ]
+    failures = [
+        Envelope.model_validate_json(body).data
+        for body in await event_bodies(api, "subscription.payment_failed")
+    ]
+    assert [f["retry_at"] for f in failures] == [
+        "2026-01-23T00:01:00Z",
+        "2026-01-24T00:01:00Z",
+        "2026-01-25T00:01:00Z",
+    ]
+    assert {(f["amount"], f["currency"]) for f in failures} == {(2990, "BRL")}
+    assert {f["active_until"] for f in failures} == {"2026-01-25T12:00:00Z"}
 
 
 async def test_cancel_takes_effect_at_period_end(

@@ -37,6 +37,19 @@ async def test_success_card_activates_for_one_period(api: SubscriptionApi) -> No
     assert len(api.sandbox.charges) == 1 and api.sandbox.charges[0].amount == 2990
 
 
+async def test_an_unconfirmed_address_cannot_subscribe(api: SubscriptionApi) -> None:
+    plan = await api.plan()
+    response = await api.subscribe("user-unverified-1", plan["id"])
+    assert response.status_code == 403, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/email-not-verified")
+    assert "confirm your email address" in problem["detail"]
+    assert api.sandbox.charges == []
+    assert (
+        await api.client.get("/api/v1/subscriptions/me", headers=api.auth("user-unverified-1"))
+    ).status_code == 404
+
+
 async def test_decline_and_insufficient_funds_are_402_and_leave_nothing_live(
     api: SubscriptionApi,
 ) -> None:

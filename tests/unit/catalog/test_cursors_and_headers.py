@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from apis.catalog.pagination import decode_cursor, encode_cursor
 from apis.catalog.queries import BROWSE_SORTS, CATEGORY_SORTS, VIDEO_SORTS
 from apis.catalog.uploads import parse_checksum, parse_length, parse_metadata
+from codeflix.pagination import decode_cursor, encode_cursor
 from codeflix.problems import BadRequest, UnprocessableContent
 
 
@@ -79,3 +79,18 @@ def test_tus_headers_are_parsed_strictly() -> None:
     for value in ("crc32 AAAA", "sha256", "sha256 ***"):
         with pytest.raises(BadRequest):
             parse_checksum(value)
+
+
+def test_a_time_cursor_is_aware_utc_whatever_the_row_held() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    ordering = CATEGORY_SORTS["-created_at"]
+    row_id = uuid.uuid4()
+    moments = (
+        datetime(2026, 1, 1, 12, 0),
+        datetime(2026, 1, 1, 12, 0, tzinfo=UTC),
+        datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=-3))),
+    )
+    for moment in moments:
+        cursor = encode_cursor(ordering, Row(id=row_id, created_at=moment))
+        assert decode_cursor(ordering, cursor) == (datetime(2026, 1, 1, 12, 0, tzinfo=UTC), row_id)

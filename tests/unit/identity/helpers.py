@@ -13,7 +13,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from tests.support.identity import IdentityHarness
 
 OIDC = "/realms/codeflix/protocol/openid-connect"
-CALLBACK = "http://127.0.0.1:8000/auth/callback"
+CALLBACK = "http://identity.test/auth/callback"
 PASSWORD = "Popcorn and 4 films!"
 
 

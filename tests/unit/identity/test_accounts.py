@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.support.identity import IdentityHarness
@@ -128,7 +130,8 @@ async def test_passwords_are_stored_only_as_argon2id_hashes(identity: IdentityHa
             name="",
             roles=["admin"],
         )
-    async with identity.app.state.sessions.begin() as session:
+    # authenticate commits (the attempt counts before the password is checked): no begin().
+    async with identity.app.state.sessions() as session:
         hashes = (
             await session.scalars(select(User.password_hash).where(User.email.is_not(None)))
         ).all()
@@ -143,3 +146,28 @@ async def test_passwords_are_stored_only_as_argon2id_hashes(identity: IdentityHa
     assert all(h and h.startswith("$argon2id$") for h in hashes)
     assert not any(PASSWORD in h or "kettle" in h for h in hashes if h)
     assert root.email == "root@example.com"
+
+
+@pytest.mark.parametrize("field", ["email", "password", "name"])
+@pytest.mark.parametrize("text", ["\ud800", "\u0000"])
+async def test_text_a_database_cannot_store_is_a_422(
+    identity: IdentityHarness, field: str, text: str
+) -> None:
+    body = {"email": "ada@example.com", "password": PASSWORD, "name": "Ada"}
+    async with identity.client() as client:
+        response = await client.post(
+            "/api/v1/accounts",
+            content=json.dumps({**body, field: body[field] + text}),  # "\ud800" escaped
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 422, response.text  # type: ignore[attr-defined]
+    assert response.json()["errors"][0]["loc"] == ["body", field]  # type: ignore[attr-defined]
+
+
+async def test_nul_in_the_query_of_an_identity_page_is_a_422(identity: IdentityHarness) -> None:
+    async with identity.client() as client:
+        response = await client.get(
+            "/realms/codeflix/protocol/openid-connect/auth?client_id=codeflix-web%00&state=x"
+        )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"

@@ -182,7 +182,7 @@ async def test_browser_logout_with_an_id_token_hint_ends_the_session(
         token = await client.fetch_token(
             f"{OIDC}/token", authorization_response=callback, code_verifier=code_verifier
         )
-        back = "http://127.0.0.1:8000/signed-out"
+        back = "http://identity.test/signed-out"
         logout = await client.get(
             f"{OIDC}/logout",
             params={

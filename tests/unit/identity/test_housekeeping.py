@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from apis.identity.models import LoginFailure, RefreshToken
+from apis.identity.models import AttemptCounter, RefreshToken
 from tests.support.identity import ManualClock, identity_settings, start_identity
 from tests.unit.identity.helpers import register, signed_in_tokens, token_request
 
@@ -16,7 +16,7 @@ async def count(harness: object, model: type) -> int:
         return int(await session.scalar(select(func.count()).select_from(model)))
 
 
-async def test_expired_refresh_tokens_and_old_failures_are_pruned(tmp_path: Path) -> None:
+async def test_expired_refresh_tokens_and_closed_attempt_windows_are_pruned(tmp_path: Path) -> None:
     settings, clock = identity_settings(tmp_path), ManualClock()
     async for first in start_identity(settings, clock):
         await register(first, "ada@example.com")
@@ -29,9 +29,9 @@ async def test_expired_refresh_tokens_and_old_failures_are_pruned(tmp_path: Path
             password="nope-nope",
         )
         assert await count(first, RefreshToken) == 1
-        # the sign-up (counted per address), and the failure per account and per address
-        assert await count(first, LoginFailure) == 3
+        # sign-ups and sign-in failures from the address, and the failure for x@example.com
+        assert await count(first, AttemptCounter) == 3
     clock.advance(settings.refresh_token_seconds + 1)
     async for second in start_identity(settings, clock):
         assert await count(second, RefreshToken) == 0
-        assert await count(second, LoginFailure) == 0
+        assert await count(second, AttemptCounter) == 0

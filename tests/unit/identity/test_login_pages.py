@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -127,6 +128,35 @@ async def test_login_is_throttled_per_account_even_with_the_right_password(
         assert (await browser.post(LOGIN, data=right)).status_code == 303
 
 
+async def test_parallel_guesses_on_the_login_page_get_exactly_the_limit(
+    identity: IdentityHarness,
+) -> None:
+    await register(identity, "ada@example.com")
+    limit = identity.settings.login_failures_per_account
+    async with identity.client() as browser:
+        page = await browser.get(f"{OIDC}/auth", params=auth_params())
+        wrong = {**hidden_fields(page.text), "username": "ada@example.com", "password": "guess-1"}
+        responses = await asyncio.gather(*(browser.post(LOGIN, data=wrong) for _ in range(12)))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [401] * limit + [429] * (12 - limit)
+
+
+async def test_parallel_sign_ups_on_the_page_get_exactly_the_limit(
+    identity: IdentityHarness,
+) -> None:
+    limit = identity.settings.registrations_per_address
+    async with identity.client() as browser:
+        page = await browser.get(f"{OIDC}/registrations", params=auth_params())
+        hidden = hidden_fields(page.text)
+        forms = [
+            {**hidden, "email": f"u{n}@example.com", "password": PASSWORD, "name": "Ada"}
+            for n in range(limit + 5)
+        ]
+        responses = await asyncio.gather(*(browser.post(SIGN_UP, data=form) for form in forms))
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [303] * limit + [429] * 5
+
+
 async def test_login_is_throttled_per_address_across_accounts(identity: IdentityHarness) -> None:
     limit = identity.settings.login_failures_per_address
     async with identity.client() as browser:
@@ -171,3 +201,26 @@ async def test_html_in_user_input_is_escaped(identity: IdentityHarness) -> None:
         )
     assert "<script>x</script>" not in response.text
     assert "&lt;script&gt;" in response.text
+
+
+async def test_prompt_create_opens_the_sign_up_page_for_the_same_application(
+    identity: IdentityHarness,
+) -> None:
+    async with identity.client() as browser:
+        page = await browser.get(f"{OIDC}/auth", params=auth_params(prompt="create"))
+        assert page.status_code == 200 and "Create your account" in page.text
+        hidden = hidden_fields(page.text)
+        assert hidden["client_id"] == "codeflix-web" and "prompt" not in hidden
+        created = await browser.post(
+            SIGN_UP,
+            data={**hidden, "email": "grace@example.com", "password": PASSWORD, "name": "Grace"},
+        )
+        assert created.status_code == 303
+        login = await browser.get(created.headers["location"])
+    assert "Your account is ready" in login.text
+    # A bad application still gets the error page, never the form.
+    async with identity.client() as browser:
+        bad = await browser.get(
+            f"{OIDC}/auth", params=auth_params(prompt="create", redirect_uri="http://evil.test/")
+        )
+    assert bad.status_code == 400

@@ -12,6 +12,11 @@ from apis.identity.config import DEFAULT_REALM_FILE
 from apis.identity.realm import ClientConfig, RealmFileError, default_roles, load_realm
 from tests.support.manifests import custom_resource_schema
 
+PLACEHOLDERS = {
+    "CODEFLIX_SERVICES_CLIENT_SECRET": "s3cret",
+    "CODEFLIX_PUBLIC_URL": "https://tv.example",
+}
+
 
 def realm_import_schema() -> dict[str, object]:
     """The JSON Schema of Keycloak's KeycloakRealmImport; ``spec.realm`` is the realm export."""
@@ -33,7 +38,7 @@ def test_the_schema_catches_a_field_keycloak_does_not_know() -> None:
 
 
 def test_the_realm_defines_the_roles_and_clients_codeflix_relies_on() -> None:
-    realm = load_realm(DEFAULT_REALM_FILE, {"CODEFLIX_SERVICES_CLIENT_SECRET": "s3cret"})
+    realm = load_realm(DEFAULT_REALM_FILE, PLACEHOLDERS)
     assert realm["realm"] == "codeflix"
     roles = {role["name"] for role in realm["roles"]["realm"]}
     assert roles == {"user", "admin", "catalog-admin", "subscription-admin"}
@@ -51,11 +56,13 @@ def test_the_realm_defines_the_roles_and_clients_codeflix_relies_on() -> None:
 
 def test_a_missing_placeholder_value_is_a_clear_error() -> None:
     with pytest.raises(RealmFileError, match=r"no value for the placeholder \$\{CODEFLIX_SERVICES"):
-        load_realm(DEFAULT_REALM_FILE, {})
+        load_realm(DEFAULT_REALM_FILE, {"CODEFLIX_PUBLIC_URL": "https://tv.example"})
 
 
 def test_placeholder_values_cannot_break_out_of_their_json_string(tmp_path: Path) -> None:
-    realm = load_realm(DEFAULT_REALM_FILE, {"CODEFLIX_SERVICES_CLIENT_SECRET": 'a"b\\c'})
+    realm = load_realm(
+        DEFAULT_REALM_FILE, {**PLACEHOLDERS, "CODEFLIX_SERVICES_CLIENT_SECRET": 'a"b\\c'}
+    )
     assert realm["clients"][2]["secret"] == 'a"b\\c'
 
 
@@ -69,8 +76,41 @@ def test_redirect_uris_match_like_keycloak() -> None:
         redirect_uris=("http://127.0.0.1:8000/*", "https://app.example/cb"),
         audience=None,
     )
-    assert client.allows_redirect("http://127.0.0.1:8000/auth/callback")
-    assert client.allows_redirect("https://app.example/cb")
-    assert not client.allows_redirect("https://app.example/cb/other")
-    assert not client.allows_redirect("http://127.0.0.1:8000.evil.example/")
-    assert not client.allows_redirect("http://127.0.0.1:8000/#fragment")
+    base = "https://tv.example/"
+    assert client.allows_redirect("http://127.0.0.1:8000/auth/callback", base_url=base)
+    assert client.allows_redirect("https://app.example/cb", base_url=base)
+    assert not client.allows_redirect("https://app.example/cb/other", base_url=base)
+    assert not client.allows_redirect("http://127.0.0.1:8000.evil.example/", base_url=base)
+    assert not client.allows_redirect("http://127.0.0.1:8000/#fragment", base_url=base)
+
+
+def test_the_web_client_redirects_only_to_the_public_url_or_the_address_it_was_reached_at() -> None:
+    realm = load_realm(DEFAULT_REALM_FILE, PLACEHOLDERS)
+    web = ClientConfig.from_representation(realm["clients"][0])
+    assert web.client_id == "codeflix-web"
+    public = "https://tv.example/"
+    assert web.allows_redirect("https://tv.example/auth/callback", base_url=public)
+    assert not web.allows_redirect("http://127.0.0.1:8000/auth/callback", base_url=public)
+    assert not web.allows_redirect("http://localhost:3000/auth/callback", base_url=public)
+    assert not web.allows_redirect("https://tv.example.evil.test/cb", base_url=public)
+    # "/*" is the address the identity service was reached at (Keycloak's relative URIs).
+    reached = "http://media-box:9000/"
+    assert web.allows_redirect("http://media-box:9000/auth/callback", base_url=reached)
+    assert not web.allows_redirect("http://media-box:9001/auth/callback", base_url=reached)
+    assert not web.allows_redirect("http://media-box:9000.evil.test/", base_url=reached)
+
+
+def test_the_realm_selects_the_codeflix_login_theme_that_ships_beside_it() -> None:
+    realm = json.loads(DEFAULT_REALM_FILE.read_text())
+    assert realm["loginTheme"] == "codeflix"
+    theme = DEFAULT_REALM_FILE.parent / "keycloak-theme" / "codeflix" / "login"
+    properties = dict(
+        line.split("=", 1)
+        for line in (theme / "theme.properties").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert properties["parent"] == "keycloak"
+    for style in properties["styles"].split():
+        if style != "css/login.css":  # the parent's
+            assert (theme / "resources" / style).is_file(), style
+    assert "#e50914" in (theme / "resources" / "css" / "codeflix.css").read_text()

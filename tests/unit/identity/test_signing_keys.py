@@ -9,7 +9,8 @@ import pytest
 from apis.identity.keys import rotate_signing_key
 from codeflix.auth import InvalidToken
 from tests.support.identity import IdentityHarness, ManualClock, identity_settings, start_identity
-from tests.unit.identity.conftest import header_of
+from tests.unit.identity.conftest import header_of, protected_app
+from tests.unit.identity.helpers import OIDC
 
 
 async def published_kids(identity: IdentityHarness) -> list[str]:
@@ -45,10 +46,51 @@ async def test_rotation_keeps_old_tokens_valid_until_they_expire(identity: Ident
     assert (await verifier.verify(old_token)).roles == {"user"}
     assert (await identity.new_verifier().verify(old_token)).roles == {"user"}
 
-    identity.clock.advance(identity.settings.access_token_seconds + 60)
+    # Expired, while its key is still published (the retirement grace covers clock leeway).
+    identity.clock.advance(identity.settings.access_token_seconds + 31)
     with pytest.raises(InvalidToken, match="Expired"):
         await verifier.verify(old_token)
+    identity.clock.advance(30)
     assert await published_kids(identity) == [new_kid]
+
+
+async def test_a_key_gone_from_the_jwks_stops_working_even_for_fresh_tokens(
+    identity: IdentityHarness,
+) -> None:
+    # Someone who stole the old private key keeps minting tokens with fresh times after the
+    # rotation; once the identity service stops publishing that key, services must refuse them.
+    service = protected_app(identity)
+    leaked = identity.ring.active if identity.ring else None
+    assert leaked is not None
+    async with identity.client(service) as client:
+        assert (await client.get("/api/v1/me", headers=identity.headers())).status_code == 200
+    async with identity.client() as client:
+        userinfo = await client.get(f"{OIDC}/userinfo", headers=identity.headers())
+        assert userinfo.status_code == 200
+
+    await rotate(identity)
+    # The service refetches the keys (its five minutes are up) just before the old one leaves.
+    identity.clock.advance(identity.settings.access_token_seconds + 59)
+    async with identity.client(service) as client:
+        assert (await client.get("/api/v1/me", headers=identity.headers())).status_code == 200
+    identity.clock.advance(2)
+    assert header_of(identity.token(key=leaked))["kid"] not in await published_kids(identity)
+
+    # Within the JWKS's max-age (60 s) of the key leaving it, every service refuses it, though
+    # every token it sees names a key it knows and so nothing else makes it refetch.
+    identity.clock.advance(60)
+    forged = {"Authorization": f"Bearer {identity.token(key=leaked)}"}
+    async with identity.client(service) as client:
+        assert (await client.get("/api/v1/me", headers=forged)).status_code == 401
+        assert (await client.get("/api/v1/me", headers=identity.headers())).status_code == 200
+    async with identity.client() as client:
+        assert (await client.get(f"{OIDC}/userinfo", headers=forged)).status_code == 401
+
+
+async def test_the_jwks_tells_caches_to_keep_it_only_briefly(identity: IdentityHarness) -> None:
+    async with identity.client() as client:
+        response = await client.get(f"{OIDC}/certs")
+    assert response.headers["cache-control"] == "public, max-age=60"
 
 
 async def test_keys_survive_a_restart(tmp_path: Path) -> None:

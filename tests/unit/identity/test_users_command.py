@@ -31,6 +31,14 @@ def test_creates_the_first_admin(run: Run, tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "identity.db") as db:
         [(stored,)] = db.execute("SELECT password_hash FROM users WHERE email = 'root@example.com'")
     assert stored.startswith("$argon2id$") and STRONG not in stored
+    # An operator vouches for the address: the account may subscribe without a mailed link.
+    with sqlite3.connect(tmp_path / "identity.db") as db:
+        [(verified,)] = db.execute(
+            "SELECT s.email_verified_at FROM account_settings s JOIN users u ON u.id = s.user_id"
+            " WHERE u.email = 'root@example.com'"
+        )
+        assert verified is not None
+        assert db.execute("SELECT count(*) FROM mail_outbox").fetchone() == (0,)
 
 
 def test_asks_for_the_password_twice_when_not_given(run: Run) -> None:

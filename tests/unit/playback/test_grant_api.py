@@ -123,3 +123,22 @@ async def test_the_edge_rereads_a_re_encoded_ladder(playback: PlaybackHarness) -
     playback.clock.now += 301
     assert (await playback.client.get(f"{base}/v720/init.mp4")).status_code == 200
     assert (await playback.client.get(f"{base}/v360/init.mp4")).status_code == 403
+
+
+async def test_the_poster_of_a_playable_video_is_public(playback: PlaybackHarness) -> None:
+    video_id = await playback.add_video()
+    response = await playback.client.get(f"/api/v1/playback/{video_id}/poster")
+    assert response.status_code == 200
+    assert response.content == b"\xff\xd8poster"
+    assert response.headers["content-type"] == "image/jpeg"
+    assert "public" in response.headers["cache-control"]
+
+
+@pytest.mark.parametrize(("published", "ready"), [(False, True), (True, False)])
+async def test_no_poster_for_an_unpublished_or_unready_video(
+    playback: PlaybackHarness, published: bool, ready: bool
+) -> None:
+    video_id = await playback.add_video(published=published, ready=ready)
+    assert (await playback.client.get(f"/api/v1/playback/{video_id}/poster")).status_code == 404
+    for hostile in ("not-a-uuid", str(uuid.uuid4())):
+        assert (await playback.client.get(f"/api/v1/playback/{hostile}/poster")).status_code == 404

@@ -43,9 +43,9 @@ def test_routes_point_at_services_and_ports_that_exist() -> None:
                 service = services[target["destination"]["host"]]
                 ports = [p["port"] for p in service["spec"]["ports"]]
                 assert target["destination"]["port"]["number"] in ports
-    prefixes = [m["uri"]["prefix"] for vs in of_kind("VirtualService")
-                for r in vs["spec"]["http"] for m in r["match"]]  # fmt: skip
-    assert {"/api/v1/playback/", "/media/"} <= set(prefixes)
+    paths = [m["uri"].get("prefix") or m["uri"]["exact"] for vs in of_kind("VirtualService")
+             for r in vs["spec"]["http"] for m in r["match"]]  # fmt: skip
+    assert {"/api/v1/playback/", "/api/v1/me/continue-watching", "/media/"} <= set(paths)
 
 
 def test_services_select_pods_and_named_ports() -> None:

@@ -1,0 +1,1 @@
+"""The search service: full-text search of the published catalog on Typesense."""

@@ -1,0 +1,278 @@
+"""Search on a real Typesense: indexing speed, and query latency through the API and direct.
+
+Starts the Typesense server `codeflix up` runs, the identity service and the search service
+(each alone under uvicorn, one worker, processes of their own), then measures from an httpx
+client in this process:
+
+- indexing N generated titles: in bulk (what `codeflix search reindex` does) and one catalog
+  event at a time through the search service's own consumer (``--events`` of them);
+- Q queries with typos at concurrency C, alternately in rounds through ``/api/v1/search``
+  (a real signed token, checked by the service) and straight to Typesense with the very
+  parameters the service sends; p50/p99 of both and the difference, the API's overhead.
+
+    .venv/bin/python benchmarks/search.py [--titles 10000] [--queries 2000] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results"
+API_KEY = "benchmark-typesense-key"
+PASSWORD = "Popcorn and 4 films!"
+
+from apis.identity.commands import create_account  # noqa: E402
+from apis.search.config import get_settings  # noqa: E402
+from apis.search.consumers import CatalogEventsConsumer  # noqa: E402
+from apis.search.documents import video_document  # noqa: E402
+from apis.search.index import TypesenseIndex  # noqa: E402
+from apis.search.service import SearchQuery, search_parameters  # noqa: E402
+from codeflix.events import VideoState, new_event  # noqa: E402
+from codeflix.typesense_server import TypesenseServer, free_port  # noqa: E402
+
+SYLLABLES = ["ba", "ca", "ção", "de", "fi", "gu", "lo", "ma", "nha", "pe", "ri", "sa", "to",
+             "vi", "zé", "cor", "tar", "men", "lin", "dra", "bun", "ny", "ster", "quo"]  # fmt: skip
+
+
+def word(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+
+
+def titles(n: int, rng: random.Random) -> list[str]:
+    return [" ".join(word(rng) for _ in range(rng.randint(1, 4))).title() for _ in range(n)]
+
+
+def typo(text: str, rng: random.Random) -> str:
+    """One word of ``text`` with a letter dropped, doubled or swapped."""
+    chosen = rng.choice(text.split()).lower()
+    i = rng.randrange(len(chosen) - 1)
+    edits = [chosen[:i] + chosen[i + 1 :], chosen[:i] + chosen[i] + chosen[i:],
+             chosen[:i] + chosen[i + 1] + chosen[i] + chosen[i + 2 :]]  # fmt: skip
+    return rng.choice(edits)
+
+
+def video(title: str, n: int) -> VideoState:
+    now = datetime.now(UTC)
+    return VideoState(
+        id=str(uuid.uuid4()), created_at=now, updated_at=now, title=title,
+        description=f"Generated title number {n}", launch_year=1950 + n % 75, duration=90,
+        rating=["L", "10", "12", "14", "16", "18"][n % 6], opened=False, published=True,
+        categories=[], genres=[], cast_members=[], media={},
+    )  # fmt: skip
+
+
+def wait_http(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def run_queries(
+    requests: list[tuple[str, dict[str, Any]]], headers: dict[str, str], concurrency: int
+) -> list[float]:
+    """Each (url, params) once, ``concurrency`` at a time; latencies in ms."""
+    latencies: list[float] = []
+    queue = list(requests)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=30, headers=headers) as client:
+
+        async def worker() -> None:
+            while queue:
+                url, params = queue.pop()
+                start = time.perf_counter()
+                response = await client.get(url, params=params)
+                latencies.append((time.perf_counter() - start) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url} answered {response.status_code}: {response.text}")
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+async def index_titles(index: TypesenseIndex, names: list[str]) -> float:
+    """Bulk import into the collection; returns documents per second."""
+    documents = [video_document(video(t, n), {}, version=1) for n, t in enumerate(names)]
+    collection = await index.alias_target()
+    assert collection is not None
+    start = time.perf_counter()
+    for i in range(0, len(documents), 1000):
+        await index.import_videos(collection, documents[i : i + 1000])
+    return len(documents) / (time.perf_counter() - start)
+
+
+async def index_events(index: TypesenseIndex, names: list[str]) -> float:
+    """``video.created`` events through the service's consumer, one at a time (as the queue
+    delivers them); returns events per second."""
+    consumer = CatalogEventsConsumer(lambda: index)
+    envelopes = []
+    for n, title in enumerate(names):
+        state = video(title, n)
+        envelopes.append(new_event("video.created", state, subject=state.id, producer="catalog"))
+    start = time.perf_counter()
+    for envelope in envelopes:
+        await consumer.handle(envelope)
+    return len(envelopes) / (time.perf_counter() - start)
+
+
+class Services:
+    """Typesense, identity and search running, each a process of its own."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.typesense = TypesenseServer(work / "typesense", api_key=API_KEY)
+        self.processes: list[subprocess.Popen[bytes]] = []
+        identity_port, search_port = free_port(), free_port()
+        self.issuer_base = f"http://127.0.0.1:{identity_port}"
+        self.search_base = f"http://127.0.0.1:{search_port}"
+        self.ports = {"identity": identity_port, "search": search_port}
+
+    def __enter__(self) -> Services:
+        asyncio.run(create_account(data_dir=self.work, email="bench@example.com",
+                                   password=PASSWORD, name="Bench", roles=["user"]))  # fmt: skip
+        self.typesense.start()
+        self.typesense.wait_healthy()
+        env = {**os.environ, "CODEFLIX_DATA_DIR": str(self.work),
+               "CODEFLIX_LOG_LEVEL": "WARNING", "CODEFLIX_PUBLIC_URL": self.issuer_base,
+               "CODEFLIX_TYPESENSE_URL": self.typesense.url,
+               "CODEFLIX_TYPESENSE_API_KEY": API_KEY}  # fmt: skip
+        for name, port in self.ports.items():
+            command = [sys.executable, "-m", "uvicorn", "--factory",
+                       f"apis.{name}.app:create_app", "--port", str(port),
+                       "--log-level", "warning", "--no-access-log"]  # fmt: skip
+            self.processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        wait_http(f"{self.search_base}/readyz")
+        wait_http(f"{self.issuer_base}/healthz")
+        return self
+
+    def token(self) -> str:
+        form = {"grant_type": "password", "client_id": "codeflix-cli",
+                "username": "bench@example.com", "password": PASSWORD}  # fmt: skip
+        url = f"{self.issuer_base}/realms/codeflix/protocol/openid-connect/token"
+        return str(httpx.post(url, data=form).json()["access_token"])
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait(timeout=30)
+        self.typesense.stop()
+
+
+async def measure(args: argparse.Namespace, services: Services, token: str) -> dict[str, Any]:
+    rng = random.Random(13)
+    settings = get_settings(typesense_url=services.typesense.url, typesense_api_key=API_KEY)
+    index = TypesenseIndex(url=services.typesense.url, api_key=API_KEY,
+                           alias=settings.search_collection,
+                           state_collection=settings.search_state_collection)  # fmt: skip
+    viewer = {"Authorization": f"Bearer {token}"}
+    try:
+        names = titles(args.titles, rng)
+        bulk_rate = await index_titles(index, names)
+        event_rate = await index_events(index, titles(args.events, rng))
+        queries = [typo(rng.choice(names), rng) for _ in range(args.queries)]
+        api_url = f"{services.search_base}/api/v1/search"
+        direct_url = (
+            f"{services.typesense.url}/collections/{settings.search_collection}/documents/search"
+        )
+        api_ms: list[float] = []
+        direct_ms: list[float] = []
+        rounds = 8
+        per_round = len(queries) // rounds
+        # Warm both paths (connections, the JWKS fetch, Typesense's first terms).
+        await run_queries([(api_url, {"q": q}) for q in queries[:50]], viewer, args.concurrency)
+        for r in range(rounds):
+            chunk = queries[r * per_round : (r + 1) * per_round]
+            api = [(api_url, {"q": q}) for q in chunk]
+            api_ms += await run_queries(api, viewer, args.concurrency)
+            direct = [(direct_url, search_parameters(SearchQuery(q=q))) for q in chunk]
+            key = {"X-TYPESENSE-API-KEY": API_KEY}
+            direct_ms += await run_queries(direct, key, args.concurrency)
+    finally:
+        await index.close()
+    return {
+        "titles": args.titles,
+        "bulk_documents_per_s": bulk_rate,
+        "events": args.events,
+        "events_per_s": event_rate,
+        "queries": len(api_ms),
+        "concurrency": args.concurrency,
+        "api": {"p50_ms": percentile(api_ms, 50), "p99_ms": percentile(api_ms, 99),
+                "mean_ms": statistics.fmean(api_ms)},
+        "direct": {"p50_ms": percentile(direct_ms, 50), "p99_ms": percentile(direct_ms, 99),
+                   "mean_ms": statistics.fmean(direct_ms)},
+    }  # fmt: skip
+
+
+def report(result: dict[str, Any]) -> None:
+    load = os.getloadavg()[0]
+    api, direct = result["api"], result["direct"]
+    lines = [
+        f"Search ({os.cpu_count()} CPUs, load average {load:.1f} at the end, loopback; "
+        "Typesense 0.24.1, one uvicorn worker, client in the same machine)",
+        "",
+        "| measure | value |",
+        "| --- | ---: |",
+        f"| bulk indexing of {result['titles']} titles | "
+        f"{result['bulk_documents_per_s']:.0f} documents/s |",
+        f"| catalog events applied one at a time ({result['events']}) | "
+        f"{result['events_per_s']:.0f} events/s |",
+        "",
+        f"{result['queries']} queries with a typo each, concurrency {result['concurrency']}:",
+        "",
+        "| path | p50 ms | p99 ms | mean ms |",
+        "| --- | ---: | ---: | ---: |",
+        f"| `/api/v1/search` | {api['p50_ms']:.1f} | {api['p99_ms']:.1f} | {api['mean_ms']:.1f} |",
+        f"| Typesense directly | {direct['p50_ms']:.1f} | {direct['p99_ms']:.1f} | "
+        f"{direct['mean_ms']:.1f} |",
+        f"| API overhead | {api['p50_ms'] - direct['p50_ms']:.1f} | "
+        f"{api['p99_ms'] - direct['p99_ms']:.1f} | {api['mean_ms'] - direct['mean_ms']:.1f} |",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "search.md").write_text(table + "\n")
+    (RESULTS / "search.json").write_text(json.dumps(result, indent=2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--titles", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=1_000)
+    parser.add_argument("--queries", type=int, default=2_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="codeflix-search-bench-"))
+    with Services(work) as services:
+        result = asyncio.run(measure(args, services, services.token()))
+    report(result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""The viewer web app in a real browser (Debian's Chromium) on a real ``codeflix up``.
+
+One platform with the demo title serves every journey; each journey is a new viewer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.e2e.conftest import Platform, free_port
+from tests.e2e.web_support import (
+    CHROMIUM_ARGS,
+    WEB_DIST,
+    Output,
+    checkout,
+    chromium_path,
+    current_time,
+    make_master,
+    new_email,
+    open_demo_title,
+    shot,
+    sign_in_form,
+    sign_up,
+    subscribe,
+    wait_playing_past,
+)
+
+pytestmark = pytest.mark.timeout(900)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`codeflix up` whose demo title is a 20 s 1080p master (a full ladder to choose from)."""
+    assert (WEB_DIST / "index.html").is_file(), "web/dist is missing: `make test` builds it"
+    workdir = tmp_path_factory.mktemp("web")
+    master = make_master(workdir / "master.mp4")
+    platform = Platform(workdir, free_port())
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CODEFLIX_DEMO_TITLE", "true")
+        env.setenv("CODEFLIX_DEMO_MASTER", str(master))
+        platform.start()
+    output = Output(platform)
+    output.wait_for("Big Buck Bunny is ready", timeout=600)
+    yield platform.url
+    platform.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    yield context
+    context.close()
+
+
+def test_sign_up_subscribe_and_watch(site: str, desktop: BrowserContext) -> None:
+    page = desktop.new_page()
+    email = new_email()
+    sign_up(page, site, email)
+    subscribe(page, "premium", screenshot="checkout")
+    open_demo_title(page)
+    shot(page, "title")
+    page.get_by_role("link", name=re.compile("Play")).click()
+    wait_playing_past(page, 5)
+
+    # Switching quality keeps playing, and the chosen rung's playlist is the one loaded.
+    quality = page.get_by_label("Quality")
+    labels = quality.locator("option").all_inner_texts()
+    assert labels[0].startswith("Auto") and len(labels) >= 3, labels
+    lowest = labels[-1]
+    with page.expect_request(re.compile(r"/video/[^/]+/index\.m3u8")):
+        quality.select_option(label=lowest)
+    before = current_time(page)
+    wait_playing_past(page, before + 2)
+
+    # Hovering the timeline shows a seek-preview tile from the sprite sheet.
+    bar = page.locator(".seekbar")
+    box = bar.bounding_box()
+    assert box is not None
+    with page.expect_response(re.compile(r"/thumbnails/sprite_\d+\.jpg")) as sprite:
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+        expect(page.get_by_test_id("seek-preview-image")).to_be_visible()
+    assert sprite.value.status == 200
+    shot(page, "player")
+
+    # Pause (the position is saved), reload: after signing in again it resumes there.
+    page.keyboard.press("Space")
+    page.wait_for_function("document.querySelector('video').paused")
+    left_at = current_time(page)
+    page.wait_for_timeout(1000)
+    page.reload()
+    sign_in_form(page, email)
+    page.wait_for_url(re.compile(r"/watch/"))
+    page.wait_for_function(
+        "t => { const v = document.querySelector('video'); return v && v.currentTime >= t }",
+        arg=max(0.0, left_at - 3),
+        timeout=60_000,
+    )
+    assert abs(current_time(page) - left_at) < 6
+
+    # Home: "Continue watching" comes first, with the title started above.
+    page.keyboard.press("Space")
+    page.wait_for_function("document.querySelector('video').paused")
+    page.get_by_role("link", name="Back to the title").click()
+    page.get_by_role("link", name="Home", exact=True).click()
+    rows = page.locator("section.row h2")
+    expect(rows.first).to_have_text("Continue watching")
+    expect(page.get_by_role("heading", name="New on Codeflix")).to_be_visible()
+    page.locator("img[alt='Poster of Big Buck Bunny']").first.wait_for()
+    shot(page, "home")
+
+
+def test_a_basic_plan_never_loads_1080p(site: str, desktop: BrowserContext) -> None:
+    page = desktop.new_page()
+    playlists: list[str] = []
+    page.on("request", lambda r: playlists.append(r.url) if ".m3u8" in r.url else None)
+    sign_up(page, site, new_email())
+    subscribe(page, "basic")
+    open_demo_title(page)
+    page.get_by_role("link", name=re.compile("Play")).click()
+    wait_playing_past(page, 3)
+    labels = page.get_by_label("Quality").locator("option").all_inner_texts()
+    assert labels and not any("1080" in label for label in labels), labels
+    assert any("720p" in label for label in labels), labels
+    media = [url for url in playlists if "/video/" in url]
+    assert media, playlists
+    assert not any("1080" in url for url in playlists), playlists
+
+    # The account page shows the plan, its status, the renewal and the payment.
+    page.get_by_role("link", name="Back to the title").click()
+    page.get_by_role("link", name="Account").click()
+    expect(page.get_by_test_id("account-status")).to_have_text("active")
+    expect(page.get_by_role("table")).to_contain_text("4242")
+    shot(page, "account")
+
+
+def test_a_declined_card_shows_its_reason(site: str, desktop: BrowserContext) -> None:
+    page = desktop.new_page()
+    sign_up(page, site, new_email())
+    checkout(page, "premium", "4000 0000 0000 0002")
+    declined = page.get_by_test_id("payment-declined")
+    expect(declined).to_be_visible()
+    expect(declined).to_contain_text(re.compile("declined", re.IGNORECASE))
+    shot(page, "checkout-declined")
+    expect(page.get_by_role("button", name=re.compile(r"^Pay"))).to_be_enabled()
+
+    # Signing out ends the session at the issuer and comes back to the landing page.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{site}/**")
+    expect(page.get_by_role("button", name="Sign up")).to_be_visible()
+
+
+def test_a_phone_sized_screen_works(site: str, browser: Browser) -> None:
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
+    )
+    try:
+        page: Page = context.new_page()
+        sign_up(page, site, new_email())
+        subscribe(page, "basic")
+        page.get_by_role("link", name="Home", exact=True).click()
+        page.get_by_role("link", name="Big Buck Bunny").first.wait_for()
+        shot(page, "phone-home")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        open_demo_title(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        shot(page, "phone-title")
+        # The network drops as playback starts: a message, retries, then it plays.
+        page.route("**/media/**", lambda route: route.abort("internetdisconnected"))
+        page.get_by_role("link", name=re.compile("Play")).click()
+        dropped = page.get_by_role("alert").filter(has_text="connection dropped")
+        expect(dropped).to_be_visible(timeout=30_000)
+        shot(page, "phone-network-drop")
+        page.unroute("**/media/**")
+        wait_playing_past(page, 2)
+        expect(dropped).to_be_hidden()
+        shot(page, "phone-player")
+    finally:
+        context.close()

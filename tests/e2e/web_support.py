@@ -1,0 +1,134 @@
+"""Drive the viewer web app in Debian's Chromium against a real ``codeflix up``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Platform
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB_DIST = ROOT / "web" / "dist"
+SCREENSHOTS = ROOT / "web" / "screenshots"
+PASSWORD = "Popcorn and 4 films!"
+DEMO_TITLE = "Big Buck Bunny"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+    "--mute-audio",
+]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise AssertionError("Chromium is missing: scripts/services.sh installs it")
+    return path
+
+
+class Output:
+    """Keeps reading everything ``codeflix up`` prints, so its pipe never fills up."""
+
+    def __init__(self, platform: Platform) -> None:
+        assert platform.process is not None and platform.process.stdout is not None
+        self.lines: list[str] = []
+        stdout = platform.process.stdout
+        threading.Thread(target=lambda: self.lines.extend(stdout), daemon=True).start()
+
+    def wait_for(self, needle: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(needle in line for line in list(self.lines)):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"{needle!r} never printed:\n{''.join(self.lines)[-3000:]}")
+
+
+def make_master(path: Path, seconds: int = 20) -> Path:
+    """A 1080p master with a tone: long enough to switch rungs and resume, cheap to encode."""
+    lavfi = f"testsrc2=size=1920x1080:rate=24:duration={seconds}"
+    tone = f"sine=frequency=440:duration={seconds}"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", lavfi, "-f", "lavfi", "-i", tone,
+         "-c:v", "libx264", "-preset", "veryfast", "-g", "48", "-pix_fmt", "yuv420p",
+         "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+def new_email() -> str:
+    return f"viewer-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def sign_up(page: Page, base: str, email: str) -> None:
+    """Landing → Sign up on the identity pages → sign in → back in the app on the plans."""
+    page.goto(base + "/")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url(re.compile(r"/realms/codeflix/"))
+    page.fill("#name", "Vera Viewer")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    sign_in_form(page, email)
+    page.wait_for_url(f"{base}/plans")
+
+
+def sign_in_form(page: Page, email: str) -> None:
+    page.wait_for_selector("#username")
+    page.fill("#username", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def checkout(page: Page, plan: str, card: str, screenshot: str | None = None) -> None:
+    page.get_by_role("link", name=f"Choose {plan}").click()
+    page.fill("#card-number", card)
+    page.fill("#card-expiry", "12/34")
+    page.fill("#card-cvc", "123")
+    if screenshot:
+        shot(page, screenshot)
+    page.get_by_role("button", name=re.compile(r"^Pay")).click()
+
+
+def subscribe(page: Page, plan: str, screenshot: str | None = None) -> None:
+    checkout(page, plan, "4242 4242 4242 4242", screenshot)
+    expect(page.get_by_test_id("subscription-status")).to_have_text("active", timeout=20_000)
+
+
+def open_demo_title(page: Page) -> None:
+    page.get_by_role("link", name="Home", exact=True).click()
+    page.get_by_role("link", name=DEMO_TITLE).first.click()
+    expect(page.get_by_role("heading", name=DEMO_TITLE)).to_be_visible()
+
+
+def current_time(page: Page) -> float:
+    return float(page.evaluate("document.querySelector('video').currentTime"))
+
+
+def wait_playing_past(page: Page, seconds: float, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        "t => { const v = document.querySelector('video');"
+        " return v && !v.paused && v.currentTime >= t }",
+        arg=seconds,
+        timeout=timeout,
+    )
