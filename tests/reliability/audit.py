@@ -37,9 +37,10 @@ class Audit:
             )
         )
 
-    def details(self) -> str:
+    def details(self, shown: int = 5) -> str:
+        """Each kind of loss with its count and the first few cases."""
         return "\n".join(
-            f"{name}: {value}"
+            f"{name} ({len(value)}): {value[:shown]}{' ...' if len(value) > shown else ''}"
             for name, value in vars(self).items()
             if isinstance(value, list) and value
         )
