@@ -77,7 +77,15 @@ def ray_address() -> Iterator[str]:
     from actors import cluster
 
     began = not cluster.is_connected()
-    cluster.connect(num_cpus=2)
+    for attempt in range(3):
+        try:
+            cluster.connect(num_cpus=2)
+            break
+        except Exception as e:
+            # Ray gives its raylet a fixed 30 s to come up; a busy machine can need longer.
+            if "timed out during startup" not in str(e) or attempt == 2:
+                raise
+            cluster.shutdown()
     yield str(ray.get_runtime_context().gcs_address)
     if began:
         cluster.shutdown()
