@@ -144,7 +144,11 @@ class Flow:
 
         location = base + (await self.call("create upload", create)).headers["location"]
         half = len(data) // 2
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 240
         while True:
+            if loop.time() > deadline:
+                raise Unfinished(f"upload of {video_id}: the catalog never took every byte")
             head = await self.call("upload offset", lambda: self.http.head(location, headers=tus))
             offset = int(head.headers["upload-offset"])
             if offset == len(data):
