@@ -118,8 +118,9 @@ class Flow:
 
     # -- admin ---------------------------------------------------------------------------------
     async def create_title(self, n: int) -> str:
-        key = uuid.uuid4().hex  # one title per attempt: a retried create is found by its key
-        body = {"title": f"Chaos {n} {key[:6]}", "launch_year": 2024, "duration": 1,
+        # A create retried after a lost answer may leave a spare title without media; the
+        # audit follows the titles whose uploads were acknowledged.
+        body = {"title": f"Chaos {n} {uuid.uuid4().hex[:6]}", "launch_year": 2024, "duration": 1,
                 "rating": "L", "published": True, "opened": True}  # fmt: skip
         url = f"{self.d.catalog.base_url}/api/v1/admin/videos"
 

@@ -120,6 +120,15 @@ async def test_killing_each_process_in_turn_loses_nothing(
         await observer.close()
     print(report(ledger, found))
     assert len(ledger.faults) == 5, ledger.faults
+    # Recovered by themselves: every process still runs, started only as often as it was killed.
+    running = {p.name: (p.starts, p.process is not None and p.process.poll() is None)
+               for p in (*deployment.services, deployment.encoder, deployment.rabbitmq,
+                         deployment.postgres)}  # fmt: skip
+    assert running == {
+        "catalog": (2, True), "subscription": (2, True), "playback": (1, True),
+        "encoder worker": (2, True), "RabbitMQ": (2, True), "PostgreSQL": (2, True),
+    }, running  # fmt: skip
+    assert all(service.ready() for service in deployment.services)
     assert ledger.unfinished == [], report(ledger, found)
     assert ledger.uploads and ledger.watched, report(ledger, found)
     assert found.losses == 0, report(ledger, found)
