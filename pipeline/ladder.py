@@ -199,15 +199,22 @@ def per_title_bitrate(bits_per_pixel: float, rung: Rung, frame_rate: Fraction) -
 
 
 def per_title_ladder(ladder: Ladder, bits_per_pixel: float) -> Ladder:
-    """``ladder`` (as the fixed ladder made it) at constant quality, its ceilings from complexity.
+    """``ladder`` (as the fixed ladder made it) with its rate control set from complexity.
 
-    Each rung's ``bitrate`` is the prediction of ``per_title_bitrate`` and its VBV ceiling three
-    times that, but never above the rung's cap: an uncompressible master averages about the
-    cap, and a simple one gets what constant quality needs, far below the fixed ladder's rate.
+    A rung whose prediction (``per_title_bitrate``) is under its cap is encoded at constant
+    quality under a VBV ceiling of three times the prediction (never above the cap): a simple
+    master gets what constant quality needs, far below the fixed ladder's rate. A rung whose
+    prediction reaches the cap cannot afford constant quality; it gets the cap as an average
+    bitrate, with the fixed ladder's VBV, so a complex master is not starved at the fixed
+    ladder's bits per pixel and every chunk of it spends the same.
     """
     rungs = []
     for rung in ladder.rungs:
         bitrate = per_title_bitrate(bits_per_pixel, rung, ladder.frame_rate)
-        ceiling = min(rung_cap(rung), int(bitrate * PER_TITLE_HEADROOM))
+        cap = rung_cap(rung)
+        if bitrate >= cap:
+            rungs.append(replace(rung, bitrate=cap, max_bitrate=int(cap * VBV_RATIO), crf=None))
+            continue
+        ceiling = min(cap, int(bitrate * PER_TITLE_HEADROOM))
         rungs.append(replace(rung, bitrate=bitrate, max_bitrate=ceiling, crf=PER_TITLE_CRF))
     return replace(ladder, rungs=tuple(rungs))
