@@ -40,7 +40,7 @@ class Complexity:
     bits_per_pixel: float  # at CRF 23 and REFERENCE_PIXELS (see pipeline.ladder), rounded
     sample_starts: tuple[float, ...]  # seconds into the master
     sample_seconds: float  # of video, all samples together
-    cpu_seconds: float  # decode, scaling and trial encodes, this process
+    cpu_seconds: float  # decode, scaling and trial encodes: this process's CPU time meanwhile
 
 
 def sample_frames(total_frames: int, gop_frames: int) -> list[tuple[int, int]]:

@@ -24,8 +24,8 @@ def plan_job(
     ladder = plan_ladder(source, request.heights, preset=preset)
     decision = LadderDecision(quality=request.quality)
     if request.quality == "per-title":
-        # Measured, not looked up: the same master always measures the same, so a resumed
-        # job plans the same ladder and finds the same job id.
+        # The same master always measures the same, so a resumed job plans the same ladder
+        # and finds the same job id (the ladder's bitrates are part of it).
         complexity = measure_complexity(source, ladder, request.storage_options)
         ladder = per_title_ladder(ladder, complexity.bits_per_pixel)
         decision = LadderDecision(
