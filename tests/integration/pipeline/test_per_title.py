@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from actors.coordinator import run_encode_job
 from codeflix.cli import app
 from pipeline.job import EncodeRequest
-from pipeline.ladder import PER_TITLE_CRF, plan_ladder
+from pipeline.ladder import plan_ladder
 from pipeline.probe import probe
 from tests.support.media import assert_valid_hls, make_clip
 
@@ -80,4 +80,3 @@ def test_the_command_encodes_per_title_and_keeps_the_fixed_ladder_on_request(
         "max_bitrates": {"180p": 300_000},
     }
     assert runs["per-title"]["job_id"] != runs["fixed"]["job_id"]
-    assert PER_TITLE_CRF == 23
