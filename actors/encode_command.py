@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +27,11 @@ def _as_uri(location: str) -> str:
     if "://" in location:
         return location
     return "file://" + os.path.abspath(os.path.expanduser(location))
+
+
+class Quality(StrEnum):
+    per_title = "per-title"
+    fixed = "fixed"
 
 
 def _heights(ladder: str | None) -> list[int] | None:
@@ -63,6 +69,14 @@ def encode(
             min=1, help="At most this many chunks encoding at once (default: one per CPU)."
         ),
     ] = None,
+    quality: Annotated[
+        Quality,
+        typer.Option(
+            help="per-title: each rung's bitrate and VBV ceiling from trial encodes of a few "
+            "samples (cheaper for simple pictures, more bits for complex ones); fixed: "
+            "0.08 bit per pixel, capped per rung.",
+        ),
+    ] = Quality.per_title,
     result_file: Annotated[
         Path | None,
         typer.Option(
@@ -89,6 +103,7 @@ def encode(
             storage_options=common_settings().storage_options,
             heights=heights,
             max_workers=workers,
+            quality=quality.value,
         )
     except ValidationError as e:
         err_console.print(f"[red]codeflix encode:[/red] {e.errors()[0]['msg']}")
@@ -121,6 +136,7 @@ def encode(
 
 def _summary(result: EncodeResult, output_uri: str, options: dict, wall: float) -> None:
     from codeflix.storage import ObjectStore
+    from pipeline.ladder import PER_TITLE_CRF
 
     store = ObjectStore(output_uri, **options)
     table = Table(title=f"{output_uri}/{result.master_playlist}")
@@ -147,6 +163,12 @@ def _summary(result: EncodeResult, output_uri: str, options: dict, wall: float) 
         f"{result.chunks_encoded} of {result.chunks_total} chunks encoded by this run; "
         f"job {result.job_id}"
     )
+    if result.ladder is not None and result.ladder.complexity is not None:
+        console.print(
+            f"per-title ladder: complexity {result.ladder.complexity:.4f} bit/px at CRF "
+            f"{PER_TITLE_CRF}, measured on {result.ladder.sample_seconds:.0f} s of samples in "
+            f"{result.ladder.sample_cpu_seconds:.1f} CPU s"
+        )
     if result.chunk_nodes:
         spread = ", ".join(f"{node[:12]} {n}" for node, n in sorted(result.chunk_nodes.items()))
         console.print(f"chunks per Ray node: {spread}")

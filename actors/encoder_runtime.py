@@ -40,6 +40,7 @@ def build_worker(
         progress_interval=settings.encoder_progress_interval,
         max_attempts=settings.encoder_max_attempts,
         max_workers=settings.encoder_max_workers,
+        quality=settings.encoder_quality,
         storage_options=settings.storage_options,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from codeflix.bus.port import DEAD_LETTER_EXCHANGE, EXCHANGE
@@ -18,6 +20,10 @@ class EncoderSettings(CommonSettings):
     encoder_max_workers: int | None = Field(default=None, ge=1, description="Ray tasks per job")
     encoder_local_cpus: int | None = Field(
         default=None, ge=1, description="CPUs of the local Ray when no CODEFLIX_RAY_ADDRESS"
+    )
+    encoder_quality: Literal["per-title", "fixed"] = Field(
+        default="per-title",
+        description="per-title: bitrates from trial encodes of the master; fixed: bits per pixel",
     )
     amqp_exchange: str = EXCHANGE
     amqp_dead_letter_exchange: str = DEAD_LETTER_EXCHANGE

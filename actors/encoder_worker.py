@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from actors.encoder_progress import ProgressReporter
 from codeflix.bus import Bus, PermanentFailure, delivery_attempt, is_last_attempt
@@ -90,6 +90,7 @@ class EncoderWorker:
         max_attempts: int = 3,
         retry_delays: tuple[float, ...] = (10.0, 60.0),
         max_workers: int | None = None,
+        quality: Literal["per-title", "fixed"] = "per-title",
         storage_options: dict[str, Any] | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
@@ -98,6 +99,7 @@ class EncoderWorker:
         self.progress_interval = progress_interval
         self.max_attempts, self.retry_delays = max_attempts, retry_delays
         self.max_workers = max_workers
+        self.quality = quality
         self.storage_options = dict(storage_options or {})  # for the Ray workers' fsspec
         self.clock = clock
         self._jobs = domain_counter("encoder_jobs_total", "Encoding jobs by outcome.", ("outcome",))
@@ -157,6 +159,7 @@ class EncoderWorker:
             storage_options=self.storage_options,
             heights=upload.heights,
             max_workers=self.max_workers,
+            quality=self.quality,
         )
 
     def _completed(self, upload: VideoUploaded, result: EncodeResult) -> VideoEncodingCompleted:

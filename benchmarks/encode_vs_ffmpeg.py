@@ -265,7 +265,8 @@ def main() -> None:
                 measure("ffmpeg CLI (1 process)", ffmpeg_command(master, ff_out), ff_out)
             )
             command = [codeflix, "encode", str(master), "--out", str(cf_out)]
-            command += ["--ladder", ",".join(map(str, HEIGHTS))]
+            # The same bitrates as the ffmpeg command: the fixed ladder, not a per-title one.
+            command += ["--ladder", ",".join(map(str, HEIGHTS)), "--quality", "fixed"]
             attempts.append(measure("codeflix encode (Ray, chunks)", command, cf_out))
             shutil.rmtree(ff_out)
             shutil.rmtree(cf_out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -52,6 +52,8 @@ class EncodeRequest(BaseModel):
     storage_options: dict[str, Any] = Field(default_factory=dict)
     heights: list[int] | None = None
     max_workers: int | None = Field(default=None, ge=1)
+    # per-title: bitrates from the master's measured complexity; fixed: from bits per pixel.
+    quality: Literal["per-title", "fixed"] = "per-title"
 
     @model_validator(mode="before")
     @classmethod
@@ -90,6 +92,19 @@ class AudioRenditionInfo(BaseModel):
     playlist: str
 
 
+class LadderDecision(BaseModel):
+    """How the rungs' bitrates were chosen, and from what measurement."""
+
+    quality: Literal["per-title", "fixed"]
+    # per-title: bits per pixel of the constant-quality trial encodes (pipeline.complexity)
+    complexity: float | None = None
+    sample_starts: list[float] = []  # seconds into the master
+    sample_seconds: float = 0.0  # of video, all samples together
+    sample_cpu_seconds: float = 0.0  # what measuring cost this run
+    bitrates: dict[str, int] = {}  # rung name -> target bitrate, bits per second
+    max_bitrates: dict[str, int] = {}  # rung name -> VBV ceiling
+
+
 class EncodeResult(BaseModel):
     """What a finished job produced; every key is relative to the request's ``output_uri``."""
 
@@ -104,6 +119,7 @@ class EncodeResult(BaseModel):
     chunks_encoded: int
     # Ray node id -> chunks that node encoded in this run (empty when nothing was encoded).
     chunk_nodes: dict[str, int] = {}
+    ladder: LadderDecision | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,7 @@ class EncodePlan:
     chunks: tuple[Chunk, ...]
     thumbnails: ThumbnailSpec
     audio_names: tuple[str, ...] = field(default_factory=tuple)
+    decision: LadderDecision | None = None
 
     @property
     def timestamp_offset_frames(self) -> int:

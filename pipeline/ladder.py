@@ -1,13 +1,15 @@
 """The ladder: which H.264 renditions to make from a master, and how to encode them.
 
 Rungs are named by their short side (``720p`` is 1280x720, or 720x1280 for a portrait master)
-and never exceed the master. Bitrates come from bits per pixel, capped per rung. Every rung
-shares one frame rate and one GOP so segment boundaries line up across the ladder.
+and never exceed the master. The fixed ladder's bitrates come from bits per pixel, capped per
+rung; a per-title ladder's come from the master's measured complexity (``per_title_ladder``),
+under the same caps. Every rung shares one frame rate and one GOP so segment boundaries line up
+across the ladder.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from pipeline.errors import InvalidLadder
@@ -32,6 +34,21 @@ SEGMENT_GOPS = 2  # 4 s segments: two closed GOPs, the segment starting on an ID
 DEFAULT_PRESET = "veryfast"
 AUDIO_BITRATE = 128_000
 AUDIO_SAMPLE_RATE = 48_000
+VBV_RATIO = 1.5  # the VBV ceiling over the target: room for hard scenes, bounded peaks
+
+# Per-title: every rung is encoded at the constant quality of the trial encodes
+# (pipeline.complexity), under a VBV ceiling set from what the trials predict for the rung: the
+# trial's bits per pixel at the top rung's size, scaled to the rung's size. At a constant
+# quality the bits of a picture grow more slowly than its pixels (about as pixels ** 0.75 for
+# natural video), so smaller rungs are predicted generously: the ceiling must not bite where the
+# content is merely detailed, only where it is uncompressible.
+PER_TITLE_CRF = 23
+REFERENCE_PIXELS = 640 * 360  # complexity is quoted per pixel of a picture this size
+SIZE_EXPONENT = 0.75
+PER_TITLE_FLOOR = 0.10  # of the fixed rung's rate: the ceiling of the easiest content
+# The VBV ceiling over the prediction: a few seconds of samples can miss the title's hardest
+# scenes, and constant quality should reach them; the rung's cap still bounds the ceiling.
+PER_TITLE_HEADROOM = 3.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,9 @@ class Rung:
     bitrate: int  # target, bits per second
     max_bitrate: int  # VBV ceiling
     level: str  # H.264 level, e.g. "3.1"
+    # Per-title: x264's constant quality under the VBV ceiling (``bitrate`` is then what the
+    # trial encodes predict); None: average bitrate ``bitrate`` (the fixed ladder).
+    crf: int | None = None
 
     @property
     def codecs(self) -> str:
@@ -140,7 +160,7 @@ def plan_ladder(
             h = _even(side)
         cap = BITRATE_CAPS.get(side) or _nearest_cap(side)
         bitrate = max(SMALLEST_BITRATE, min(cap, int(w * h * float(rate) * BITS_PER_PIXEL)))
-        rungs.append(Rung(f"{side}p", w, h, bitrate, int(bitrate * 1.5), _level(w, h, rate)))
+        rungs.append(Rung(f"{side}p", w, h, bitrate, int(bitrate * VBV_RATIO), _level(w, h, rate)))
     gop = max(1, round(GOP_SECONDS * rate))
     return Ladder(
         rungs=tuple(rungs),
@@ -156,3 +176,45 @@ def plan_ladder(
 def _nearest_cap(side: int) -> int:
     above = [h for h in BITRATE_CAPS if h >= side]
     return BITRATE_CAPS[min(above)] if above else BITRATE_CAPS[max(BITRATE_CAPS)]
+
+
+def rung_cap(rung: Rung) -> int:
+    """The highest target bitrate a rung of this size may have, in any mode."""
+    side = min(rung.width, rung.height)
+    return BITRATE_CAPS.get(side) or _nearest_cap(side)
+
+
+def per_title_bitrate(bits_per_pixel: float, rung: Rung, frame_rate: Fraction) -> int:
+    """The target bitrate of ``rung`` (as the fixed ladder made it) for a master of this complexity.
+
+    ``bits_per_pixel`` is the trial encodes' measurement at ``REFERENCE_PIXELS``. The result
+    never falls below a tenth of the fixed rate nor rises above the rung's cap, and it never
+    decreases as the complexity grows.
+    """
+    pixels = rung.width * rung.height
+    per_second = bits_per_pixel * REFERENCE_PIXELS ** (1 - SIZE_EXPONENT) * pixels**SIZE_EXPONENT
+    wanted = int(per_second * float(frame_rate))
+    floor = int(rung.bitrate * PER_TITLE_FLOOR)
+    return max(floor, min(rung_cap(rung), wanted))
+
+
+def per_title_ladder(ladder: Ladder, bits_per_pixel: float) -> Ladder:
+    """``ladder`` (as the fixed ladder made it) with its rate control set from complexity.
+
+    A rung whose prediction (``per_title_bitrate``) is under its cap is encoded at constant
+    quality under a VBV ceiling of three times the prediction (never above the cap): a simple
+    master gets what constant quality needs, far below the fixed ladder's rate. A rung whose
+    prediction reaches the cap cannot afford constant quality; it gets the cap as an average
+    bitrate, with the fixed ladder's VBV, so a complex master is not starved at the fixed
+    ladder's bits per pixel and every chunk of it spends the same.
+    """
+    rungs = []
+    for rung in ladder.rungs:
+        bitrate = per_title_bitrate(bits_per_pixel, rung, ladder.frame_rate)
+        cap = rung_cap(rung)
+        if bitrate >= cap:
+            rungs.append(replace(rung, bitrate=cap, max_bitrate=int(cap * VBV_RATIO), crf=None))
+            continue
+        ceiling = min(cap, int(bitrate * PER_TITLE_HEADROOM))
+        rungs.append(replace(rung, bitrate=bitrate, max_bitrate=ceiling, crf=PER_TITLE_CRF))
+    return replace(ladder, rungs=tuple(rungs))

@@ -122,4 +122,5 @@ def package(
         thumbnails=thumbnails,
         chunks_total=len(plan.chunks),
         chunks_encoded=chunks_encoded,
+        ladder=plan.decision,
     )

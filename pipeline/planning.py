@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pipeline.audio import rendition_names
 from pipeline.chunks import plan_chunks
-from pipeline.job import EncodePlan, EncodeRequest, make_job_id
-from pipeline.ladder import DEFAULT_PRESET, plan_ladder
+from pipeline.complexity import measure_complexity
+from pipeline.job import EncodePlan, EncodeRequest, LadderDecision, make_job_id
+from pipeline.ladder import DEFAULT_PRESET, Ladder, per_title_ladder, plan_ladder
 from pipeline.probe import probe
 from pipeline.sources import fingerprint
 from pipeline.thumbnails import plan_thumbnails
@@ -21,6 +22,19 @@ def plan_job(
     source_id = fingerprint(request.source_uri, request.storage_options)
     source = probe(request.source_uri, request.storage_options)
     ladder = plan_ladder(source, request.heights, preset=preset)
+    decision = LadderDecision(quality=request.quality)
+    if request.quality == "per-title":
+        # The same master always measures the same, so a resumed job plans the same ladder
+        # and finds the same job id (the ladder's bitrates are part of it).
+        complexity = measure_complexity(source, ladder, request.storage_options)
+        ladder = per_title_ladder(ladder, complexity.bits_per_pixel)
+        decision = LadderDecision(
+            quality="per-title",
+            complexity=complexity.bits_per_pixel,
+            sample_starts=list(complexity.sample_starts),
+            sample_seconds=complexity.sample_seconds,
+            sample_cpu_seconds=complexity.cpu_seconds,
+        )
     chunks = plan_chunks(
         source.estimated_frames, ladder.segment_frames, segments_per_chunk=segments_per_chunk
     )
@@ -39,4 +53,14 @@ def plan_job(
         chunks=tuple(chunks),
         thumbnails=thumbnails,
         audio_names=rendition_names(source.audio),
+        decision=_with_bitrates(decision, ladder),
+    )
+
+
+def _with_bitrates(decision: LadderDecision, ladder: Ladder) -> LadderDecision:
+    return decision.model_copy(
+        update={
+            "bitrates": {r.name: r.bitrate for r in ladder.rungs},
+            "max_bitrates": {r.name: r.max_bitrate for r in ladder.rungs},
+        }
     )

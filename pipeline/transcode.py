@@ -73,12 +73,15 @@ class RungEncoder:
         )
         stream = self.container.add_stream("libx264", rate=ladder.frame_rate)
         stream.width, stream.height, stream.pix_fmt = rung.width, rung.height, "yuv420p"
-        stream.bit_rate = rung.bitrate
+        if rung.crf is None:
+            stream.bit_rate = rung.bitrate
         gop = ladder.gop_frames
         self.time_base = 1 / ladder.frame_rate
         stream.codec_context.time_base = self.time_base
         stream.codec_context.thread_count = 1
+        rate_control = {} if rung.crf is None else {"crf": str(rung.crf)}
         stream.codec_context.options = {
+            **rate_control,
             "preset": ladder.preset,
             "profile": "high",
             "maxrate": str(rung.max_bitrate),

@@ -8,7 +8,10 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from actors.encoder_runtime import build_worker
+from actors.encoder_settings import get_settings
 from actors.encoder_worker import EncoderWorker
 from codeflix.bus import InMemoryBus
 from codeflix.events import Envelope, new_event
@@ -317,3 +320,24 @@ async def test_nonsense_ladder_heights_are_dead_lettered_as_invalid(
     [dead] = await bus.dead_letters("encoder.uploads")
     assert dead.reason is not None and dead.reason.startswith("invalid_data")
     assert runner.requests == []
+
+
+async def test_uploads_get_a_per_title_ladder_unless_the_worker_is_set_to_fixed(
+    bus: InMemoryBus, store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    default_runner = FakeEncodeRunner()
+    await worker(bus, store, default_runner, queue="per-title.uploads").start()
+    monkeypatch.setenv("CODEFLIX_ENCODER_QUALITY", "fixed")
+    fixed_runner = FakeEncodeRunner()
+    fixed = build_worker(get_settings(encoder_queue="fixed.uploads"), bus, store, fixed_runner)
+    await fixed.start()
+    await bus.publish(upload())
+    await bus.join()
+    assert [r.quality for r in default_runner.requests] == ["per-title"]
+    assert [r.quality for r in fixed_runner.requests] == ["fixed"]
+
+
+def test_a_quality_the_encoder_does_not_know_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODEFLIX_ENCODER_QUALITY", "best")
+    with pytest.raises(ValidationError, match="encoder_quality"):
+        get_settings()
