@@ -90,6 +90,10 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # One line per outgoing request (Typesense, the JWKS, service calls) drowns what matters;
+    # their failures still surface as warnings and as our own errors.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
 
 
 class CorrelationIdMiddleware:
