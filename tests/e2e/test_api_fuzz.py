@@ -25,6 +25,7 @@ from tests.e2e.conftest import Platform, free_port
 from tests.e2e.test_identity_up import PASSWORD, codeflix
 
 EXAMPLES_PER_OPERATION = 25
+PROTOCOL_REFUSAL = b"Invalid HTTP request received."
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +91,10 @@ def check_answer(case: schemathesis.Case, response: Any) -> str | None:
     where = f"{case.method} {case.formatted_path} -> {response.status_code}"
     if response.status_code >= 500:
         return f"{where}: {response.text[:300]}"
+    if response.status_code == 400 and response.content == PROTOCOL_REFUSAL:
+        # The HTTP server refused a request line that is not HTTP (raw non-ASCII bytes in the
+        # path) before any application saw it; there is no API answer to check.
+        return None
     if response.status_code >= 400 and case.formatted_path.startswith("/api/") and response.content:
         content_type = (response.headers.get("content-type") or [""])[0]
         if not content_type.startswith("application/problem+json"):

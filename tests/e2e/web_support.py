@@ -121,6 +121,22 @@ def open_demo_title(page: Page) -> None:
     expect(page.get_by_role("heading", name=DEMO_TITLE)).to_be_visible()
 
 
+def search_demo_title(page: Page, typed: str = "buny") -> None:
+    """Find the demo title through search, with a typo, and open its page from the results."""
+    page.get_by_role("link", name="Search", exact=True).click()
+    page.get_by_role("combobox", name="Search titles").fill(typed)
+    suggestion = page.get_by_role("option").filter(has_text=DEMO_TITLE).first
+    expect(suggestion).to_be_visible()
+    expect(suggestion.locator("mark")).to_have_text(re.compile("Bunny", re.IGNORECASE))
+    result = page.get_by_role("region", name="Results").get_by_role(
+        "link", name=re.compile(DEMO_TITLE)
+    )
+    expect(result.first).to_be_visible()
+    shot(page, "search")
+    result.first.click()
+    expect(page.get_by_role("heading", name=DEMO_TITLE)).to_be_visible()
+
+
 def current_time(page: Page) -> float:
     return float(page.evaluate("document.querySelector('video').currentTime"))
 
