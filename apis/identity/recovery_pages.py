@@ -42,7 +42,8 @@ async def verify_email(request: Request, token: str = "") -> Response:
     return _message(
         request,
         "Address confirmed",
-        f"Thank you: {email} is confirmed. Sign in again in the app to subscribe.",
+        f"Thank you: {email} is confirmed. Back in Codeflix, press “I have confirmed it” "
+        "(or sign in again) to subscribe.",
     )
 
 

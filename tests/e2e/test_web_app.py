@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -18,6 +19,7 @@ from tests.e2e.web_support import (
     Output,
     checkout,
     chromium_path,
+    confirm_address,
     current_time,
     make_master,
     new_email,
@@ -34,7 +36,7 @@ pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def web_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """`codeflix up` whose demo title is a 20 s 1080p master (a full ladder to choose from)."""
     assert (WEB_DIST / "index.html").is_file(), "web/dist is missing: `make test` builds it"
     workdir = tmp_path_factory.mktemp("web")
@@ -46,8 +48,19 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         platform.start()
     output = Output(platform)
     output.wait_for("Big Buck Bunny is ready", timeout=600)
-    yield platform.url
+    yield platform
     platform.stop()
+
+
+@pytest.fixture(scope="module")
+def site(web_platform: Platform) -> str:
+    return web_platform.url
+
+
+@pytest.fixture(scope="module")
+def mailbox(web_platform: Platform) -> Path:
+    """Where the platform's own SMTP server keeps what it received."""
+    return web_platform.workdir / "var" / "mail"
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +78,18 @@ def desktop(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-def test_sign_up_subscribe_and_watch(site: str, desktop: BrowserContext) -> None:
+def test_sign_up_subscribe_and_watch(site: str, mailbox: Path, desktop: BrowserContext) -> None:
     page = desktop.new_page()
     email = new_email()
     sign_up(page, site, email)
-    subscribe(page, "premium", screenshot="checkout")
+    # Paying before the address is confirmed: the app says so; the viewer opens the mailed
+    # link in another tab, comes back and pays with fresh tokens.
+    checkout(page, "premium", "4242 4242 4242 4242", screenshot="checkout")
+    expect(page.get_by_test_id("confirm-address")).to_be_visible()
+    shot(page, "checkout-confirm-address")
+    confirm_address(page, mailbox, email)
+    page.get_by_role("button", name="I have confirmed it").click()
+    expect(page.get_by_test_id("subscription-status")).to_have_text("active", timeout=20_000)
     search_demo_title(page)  # "buny": a typo still finds the title
     shot(page, "title")
     page.get_by_role("link", name=re.compile("Play")).click()
@@ -122,11 +142,11 @@ def test_sign_up_subscribe_and_watch(site: str, desktop: BrowserContext) -> None
     shot(page, "home")
 
 
-def test_a_basic_plan_never_loads_1080p(site: str, desktop: BrowserContext) -> None:
+def test_a_basic_plan_never_loads_1080p(site: str, mailbox: Path, desktop: BrowserContext) -> None:
     page = desktop.new_page()
     playlists: list[str] = []
     page.on("request", lambda r: playlists.append(r.url) if ".m3u8" in r.url else None)
-    sign_up(page, site, new_email())
+    sign_up(page, site, new_email(), mailbox)
     subscribe(page, "basic")
     open_demo_title(page)
     page.get_by_role("link", name=re.compile("Play")).click()
@@ -146,9 +166,11 @@ def test_a_basic_plan_never_loads_1080p(site: str, desktop: BrowserContext) -> N
     shot(page, "account")
 
 
-def test_a_declined_card_shows_its_reason(site: str, desktop: BrowserContext) -> None:
+def test_a_declined_card_shows_its_reason(
+    site: str, mailbox: Path, desktop: BrowserContext
+) -> None:
     page = desktop.new_page()
-    sign_up(page, site, new_email())
+    sign_up(page, site, new_email(), mailbox)
     checkout(page, "premium", "4000 0000 0000 0002")
     declined = page.get_by_test_id("payment-declined")
     expect(declined).to_be_visible()
@@ -162,13 +184,13 @@ def test_a_declined_card_shows_its_reason(site: str, desktop: BrowserContext) ->
     expect(page.get_by_role("button", name="Sign up")).to_be_visible()
 
 
-def test_a_phone_sized_screen_works(site: str, browser: Browser) -> None:
+def test_a_phone_sized_screen_works(site: str, mailbox: Path, browser: Browser) -> None:
     context = browser.new_context(
         viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
     )
     try:
         page: Page = context.new_page()
-        sign_up(page, site, new_email())
+        sign_up(page, site, new_email(), mailbox)
         subscribe(page, "basic")
         page.get_by_role("link", name="Home", exact=True).click()
         page.get_by_role("link", name="Big Buck Bunny").first.wait_for()

@@ -80,8 +80,11 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-def sign_up(page: Page, base: str, email: str) -> None:
-    """Landing → Sign up on the identity pages → sign in → back in the app on the plans."""
+def sign_up(page: Page, base: str, email: str, mailbox: Path | None = None) -> None:
+    """Landing → Sign up on the identity pages → sign in → back in the app on the plans.
+
+    With ``mailbox`` the address is confirmed from the mailed link before signing in, so the
+    first tokens already say so (and the viewer may subscribe)."""
     page.goto(base + "/")
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url(re.compile(r"/realms/codeflix/"))
@@ -89,8 +92,35 @@ def sign_up(page: Page, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    if mailbox is not None:
+        confirm_address(page, mailbox, email)
     sign_in_form(page, email)
     page.wait_for_url(f"{base}/plans")
+
+
+def confirmation_link(mailbox: Path, email: str, timeout: float = 60) -> str:
+    """The confirmation link the platform mailed to ``email`` (read from its mail folder)."""
+    from codeflix.mail.store import MailStore
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for mail in MailStore(mailbox).list():
+            if email in mail.to:
+                found = re.search(r"http\S+/login-actions/verify-email\?token=[\w.-]+", mail.body())
+                if found:
+                    return found.group(0)
+        time.sleep(0.5)
+    raise AssertionError(f"no confirmation mail for {email} in {mailbox}")
+
+
+def confirm_address(page: Page, mailbox: Path, email: str) -> None:
+    """Open the mailed link in another tab of the same browser, as a viewer would."""
+    tab = page.context.new_page()
+    try:
+        tab.goto(confirmation_link(mailbox, email))
+        expect(tab.get_by_text(f"{email} is confirmed")).to_be_visible()
+    finally:
+        tab.close()
 
 
 def sign_in_form(page: Page, email: str) -> None:

@@ -30,6 +30,8 @@ interface AuthState {
   signUp: (returnTo?: string) => Promise<void>;
   signOut: () => Promise<void>;
   completeSignIn: () => Promise<string>;
+  /** New tokens from the refresh token, so claims that changed (a confirmed address) show. */
+  refresh: () => Promise<void>;
 }
 
 const AuthContext = createContext<AuthState | null>(null);
@@ -83,6 +85,9 @@ export function AuthProvider({
         const idToken = user?.id_token;
         await users.removeUser();
         await users.signoutRedirect({ id_token_hint: idToken });
+      },
+      refresh: async () => {
+        await users.signinSilent();
       },
       completeSignIn: async () => {
         const signedIn = await users.signinRedirectCallback();

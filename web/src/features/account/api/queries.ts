@@ -64,3 +64,11 @@ export function useCancel() {
     onSuccess: (subscription) => queries.setQueryData(["subscription"], subscription),
   });
 }
+
+/** Mail the address-confirmation link again (the answer is the same whatever the address). */
+export function useResendConfirmation() {
+  return useMutation({
+    mutationFn: (email: string) =>
+      unwrap(api.POST("/api/v1/accounts/email-verification", { body: { email } })),
+  });
+}

@@ -1,5 +1,7 @@
 import { fireEvent, screen } from "@testing-library/react";
+import type { UserManager } from "oidc-client-ts";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { AuthProvider } from "@/lib/auth";
 import { fakeApi, json, renderAt } from "@/test/render";
 import { CheckoutPage, parseExpiry } from "./CheckoutPage";
 
@@ -137,5 +139,68 @@ describe("checkout", () => {
     fill("4000 0000 0000 3220");
     expect(await screen.findByTestId("subscription-status")).toHaveTextContent("pending");
     expect(await screen.findByText("active", {}, { timeout: 4000 })).toBeInTheDocument();
+  });
+
+  it("asks an unconfirmed viewer to confirm the address, then pays with fresh tokens", async () => {
+    let confirmed = false;
+    const calls = fakeApi((url, { method }) => {
+      if (url.pathname === "/api/v1/plans") return json({ items: [PLAN], next_cursor: null });
+      if (url.pathname === "/api/v1/subscriptions/me") return NO_SUBSCRIPTION.clone();
+      if (url.pathname === "/api/v1/accounts/email-verification") {
+        return json({ message: "sent" }, 202);
+      }
+      if (url.pathname === "/api/v1/subscriptions" && method === "POST") {
+        if (!confirmed) {
+          return json(
+            {
+              type: "https://codeflix.dev/problems/email-not-verified",
+              title: "Forbidden",
+              status: 403,
+              detail: "confirm your email address before you subscribe",
+            },
+            403,
+          );
+        }
+        return json({ id: "s1", status: "active", plan_id: "p-premium" }, 201);
+      }
+      return undefined;
+    });
+    const signinSilent = vi.fn(async () => {
+      confirmed = true; // the new tokens carry email_verified: true
+      return null;
+    });
+    const manager = {
+      events: {
+        addUserLoaded: vi.fn(),
+        addUserUnloaded: vi.fn(),
+        addSilentRenewError: vi.fn(),
+        removeUserLoaded: vi.fn(),
+        removeUserUnloaded: vi.fn(),
+        removeSilentRenewError: vi.fn(),
+      },
+      getUser: vi.fn(async () => ({ expired: false, profile: { email: "ana@example.com" } })),
+      signinSilent,
+    } as unknown as UserManager;
+    renderAt(
+      <AuthProvider manager={manager}>
+        <CheckoutPage />
+      </AuthProvider>,
+      { route: "/checkout/:planId", path: "/checkout/p-premium" },
+    );
+    await screen.findByRole("heading", { name: "Subscribe to premium" });
+    fill("4242 4242 4242 4242");
+    expect(await screen.findByTestId("confirm-address")).toHaveTextContent(
+      "Confirm your email address first. We sent a link to ana@example.com",
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Send the link again" }));
+    expect(await screen.findByText(/Sent: check your inbox/)).toBeInTheDocument();
+    const resend = calls.find((c) => c.url.pathname === "/api/v1/accounts/email-verification");
+    expect(resend?.body).toEqual({ email: "ana@example.com" });
+    fireEvent.click(screen.getByRole("button", { name: "I have confirmed it" }));
+    expect(await screen.findByTestId("subscription-status")).toHaveTextContent("active");
+    expect(signinSilent).toHaveBeenCalledTimes(1);
+    expect(
+      calls.filter((c) => c.method === "POST" && c.url.pathname === "/api/v1/subscriptions"),
+    ).toHaveLength(2);
   });
 });

@@ -1,9 +1,10 @@
 import { type FormEvent, useState } from "react";
 import { Link, useParams } from "react-router";
 import { ErrorNotice, Spinner } from "@/components/Feedback";
+import { useAuth } from "@/lib/auth";
 import { formatDate, formatMoney } from "@/lib/format";
 import { isProblem, ProblemError } from "@/lib/problems";
-import { usePlans, useSubscribe, useSubscription } from "../api/queries";
+import { usePlans, useResendConfirmation, useSubscribe, useSubscription } from "../api/queries";
 import { planQuality } from "./PlansPage";
 
 const TEST_CARDS = [
@@ -47,8 +48,7 @@ export function CheckoutPage() {
     return <SubscriptionStatus status={current.status} periodEnd={current.current_period_end} />;
   }
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const pay = () => {
     subscribe.mutate({
       planId,
       key,
@@ -59,6 +59,10 @@ export function CheckoutPage() {
         ...parseExpiry(form.expiry),
       },
     });
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    pay();
   };
   const update = (field: keyof CardForm) => (e: React.ChangeEvent<HTMLInputElement>) => {
     setForm({ ...form, [field]: e.target.value });
@@ -80,9 +84,11 @@ export function CheckoutPage() {
             <strong>Payment declined.</strong> {sentence(error.message)}
           </p>
         )}
-        {error && !isProblem(error, 402) && !Object.keys(fields).length && (
-          <ErrorNotice error={error} />
-        )}
+        {error && isUnconfirmedAddress(error) && <ConfirmAddressFirst onConfirmed={pay} />}
+        {error &&
+          !isProblem(error, 402) &&
+          !isUnconfirmedAddress(error) &&
+          !Object.keys(fields).length && <ErrorNotice error={error} />}
         <label htmlFor="card-number">Card number</label>
         <input
           id="card-number"
@@ -180,6 +186,50 @@ function SubscriptionStatus({ status, periodEnd }: { status: string; periodEnd: 
       <Link className="button" to="/">
         Start watching
       </Link>
+    </div>
+  );
+}
+
+function isUnconfirmedAddress(error: unknown): boolean {
+  return isProblem(error, 403) && String(error.problem.type ?? "").endsWith("/email-not-verified");
+}
+
+/** Subscribing needs a confirmed address: say so, offer the link again, and once the viewer
+ * has opened it, take fresh tokens (they carry the confirmation) and pay. */
+function ConfirmAddressFirst({ onConfirmed }: { onConfirmed: () => void }) {
+  const { user, refresh } = useAuth();
+  const resend = useResendConfirmation();
+  const [checking, setChecking] = useState(false);
+  const email = user?.profile.email ?? "";
+  const confirmed = async () => {
+    setChecking(true);
+    try {
+      await refresh();
+      onConfirmed();
+    } finally {
+      setChecking(false);
+    }
+  };
+  return (
+    <div className="notice notice--error" role="alert" data-testid="confirm-address">
+      <p>
+        <strong>Confirm your email address first.</strong> We sent a link to {email || "you"} when
+        you signed up; open it, then come back here.
+      </p>
+      <p className="notice__actions">
+        <button type="button" onClick={confirmed} disabled={checking}>
+          I have confirmed it
+        </button>{" "}
+        <button
+          type="button"
+          className="button--secondary"
+          onClick={() => resend.mutate(email)}
+          disabled={resend.isPending || !email}
+        >
+          Send the link again
+        </button>
+        {resend.isSuccess && <span role="status"> Sent: check your inbox.</span>}
+      </p>
     </div>
   );
 }
