@@ -139,6 +139,10 @@ def test_sign_up_subscribe_and_watch(site: str, mailbox: Path, desktop: BrowserC
     expect(rows.first).to_have_text("Continue watching")
     expect(page.get_by_role("heading", name="New on Codeflix")).to_be_visible()
     page.locator("img[alt='Poster of Big Buck Bunny']").first.wait_for()
+    # Every row has loaded (no skeleton left) before the picture is taken.
+    expect(page.locator("section.row[aria-busy='true']")).to_have_count(0, timeout=30_000)
+    new_row = page.get_by_role("region", name="New on Codeflix")
+    expect(new_row.locator("img[alt='Poster of Big Buck Bunny']")).to_be_visible()
     shot(page, "home")
 
 
