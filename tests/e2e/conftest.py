@@ -7,9 +7,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -30,6 +32,10 @@ class Platform:
         self.workdir, self.port = workdir, port
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[str] | None = None
+        # Everything the platform prints, read as it comes: a pipe nobody reads fills up and
+        # then blocks the platform's next log line.
+        self.lines: list[str] = []
+        self._reader: threading.Thread | None = None
 
     def start(self, timeout: float = 120) -> None:
         # The demo title (Ray + an encode) only where a test asks for it: it costs CPU.
@@ -42,10 +48,14 @@ class Platform:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        self.lines = []
+        self._reader = threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"codeflix up exited early:\n{self.process.stdout.read()}")  # type: ignore[union-attr]
+                self.close()
+                raise AssertionError(f"codeflix up exited early:\n{self.output()}")
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
                     return
@@ -53,11 +63,35 @@ class Platform:
                 time.sleep(0.3)
         raise AssertionError("codeflix up did not answer /healthz in time")
 
+    def _read(self, stdout: IO[str]) -> None:
+        for line in stdout:
+            self.lines.append(line)
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, needle: str, timeout: float) -> str:
+        """What the platform printed until a line containing ``needle``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(needle in line for line in list(self.lines)):
+                return self.output()
+            time.sleep(0.3)
+        raise AssertionError(f"{needle!r} never printed:\n{self.output()[-3000:]}")
+
+    def close(self) -> None:
+        """Once the platform (and whatever shared its output) is gone: read to the end."""
+        if self._reader is not None:
+            self._reader.join(30)
+        if self.process is not None and self.process.stdout is not None:
+            self.process.stdout.close()
+
     def stop(self) -> tuple[int, str]:
         assert self.process is not None
         self.process.send_signal(signal.SIGINT)
-        out, _ = self.process.communicate(timeout=120)
-        return self.process.returncode, out
+        code = self.process.wait(120)
+        self.close()
+        return code, self.output()
 
 
 @pytest.fixture
@@ -68,6 +102,4 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
         if p.process.poll() is None:
             p.process.kill()
             p.process.wait()
-        # A test that failed before reading the output to the end leaves the pipe open.
-        if p.process.stdout is not None:
-            p.process.stdout.close()
+        p.close()  # a test that failed midway leaves the pipe open otherwise

@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-import queue
 import sqlite3
-import threading
-import time
 from pathlib import Path
 
 from tests.e2e.conftest import Platform
-
-
-def wait_for_line(platform: Platform, needle: str, timeout: float) -> list[str]:
-    """Lines printed by ``codeflix up`` until one contains ``needle``."""
-    assert platform.process is not None and platform.process.stdout is not None
-    lines: queue.Queue[str] = queue.Queue()
-    stdout = platform.process.stdout
-
-    def pump() -> None:
-        for line in stdout:
-            lines.put(line)
-            if needle in line:
-                return
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            seen.append(lines.get(timeout=1))
-        except queue.Empty:
-            continue
-        if needle in seen[-1]:
-            return seen
-    raise AssertionError(f"{needle!r} never printed:\n{''.join(seen)[-3000:]}")
 
 
 def demo_rows(workdir: Path) -> list[tuple[str, int, str, str]]:
@@ -47,7 +19,7 @@ def demo_rows(workdir: Path) -> list[tuple[str, int, str, str]]:
 def test_up_seeds_the_demo_title_once(platform: Platform, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CODEFLIX_DEMO_TITLE", "true")
     platform.start()
-    printed = "".join(wait_for_line(platform, "Big Buck Bunny is ready", timeout=300))
+    printed = platform.wait_for("Big Buck Bunny is ready", timeout=300)
     assert "demo title: uploaded 100%" in printed
     assert "Traceback" not in printed
     platform.stop()
@@ -59,7 +31,7 @@ def test_up_seeds_the_demo_title_once(platform: Platform, monkeypatch) -> None: 
     assert len(masters) == 1
 
     platform.start()  # a second start finds the title and uploads nothing
-    printed = "".join(wait_for_line(platform, "Big Buck Bunny is ready", timeout=60))
+    printed = platform.wait_for("Big Buck Bunny is ready", timeout=60)
     assert "uploading" not in printed
     code, rest = platform.stop()
     assert code == 0 and "Traceback" not in rest

@@ -58,7 +58,7 @@ def test_a_killed_up_leaves_no_typesense_behind(platform: Platform) -> None:
     assert platform.process is not None
     platform.process.send_signal(signal.SIGKILL)
     platform.process.wait()
-    platform.process.stdout.close()  # type: ignore[union-attr]
+    platform.close()
     assert gone_within(pid, 20)
     # The next start on the same data answers again.
     platform.start()

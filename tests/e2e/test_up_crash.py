@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,26 +82,17 @@ def session_processes(session: str) -> list[int]:
 
 
 class Printed:
-    """What the platform prints, read as it comes (a full pipe would block it)."""
+    """What the platform prints (its own reader keeps the pipe from filling up)."""
 
     def __init__(self, platform: Platform) -> None:
-        assert platform.process is not None and platform.process.stdout is not None
-        self.lines: list[str] = []
-        self.stdout = platform.process.stdout
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        for line in self.stdout:
-            self.lines.append(line)
+        self.platform = platform
 
     def tail(self) -> str:
-        return "".join(self.lines)[-3000:]
+        return self.platform.output()[-3000:]
 
     def close(self) -> None:
         """Once every process that shared the pipe is gone."""
-        self.reader.join(30)
-        self.stdout.close()
+        self.platform.close()
 
 
 def wait_for_ray(

@@ -16,7 +16,6 @@ from tests.e2e.conftest import Platform, free_port
 from tests.e2e.web_support import (
     CHROMIUM_ARGS,
     WEB_DIST,
-    Output,
     checkout,
     chromium_path,
     confirm_address,
@@ -46,8 +45,7 @@ def web_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]
         env.setenv("CODEFLIX_DEMO_TITLE", "true")
         env.setenv("CODEFLIX_DEMO_MASTER", str(master))
         platform.start()
-    output = Output(platform)
-    output.wait_for("Big Buck Bunny is ready", timeout=600)
+    platform.wait_for("Big Buck Bunny is ready", timeout=600)
     yield platform
     platform.stop()
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
 import time
 import uuid
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
-
-from tests.e2e.conftest import Platform
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
@@ -38,24 +35,6 @@ def chromium_path() -> str:
     if not Path(path).exists():
         raise AssertionError("Chromium is missing: scripts/services.sh installs it")
     return path
-
-
-class Output:
-    """Keeps reading everything ``codeflix up`` prints, so its pipe never fills up."""
-
-    def __init__(self, platform: Platform) -> None:
-        assert platform.process is not None and platform.process.stdout is not None
-        self.lines: list[str] = []
-        stdout = platform.process.stdout
-        threading.Thread(target=lambda: self.lines.extend(stdout), daemon=True).start()
-
-    def wait_for(self, needle: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(needle in line for line in list(self.lines)):
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"{needle!r} never printed:\n{''.join(self.lines)[-3000:]}")
 
 
 def make_master(path: Path, seconds: int = 20) -> Path:
