@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.integration
 
 CODEFLIX = str(Path(sys.executable).parent / "codeflix")
 LONG_CLIP_FRAMES = 24 * 30
+LONGER_CLIP_FRAMES = 48 * 30
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +50,29 @@ def silent_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_clip(tmp_path_factory.mktemp("clips") / "silent.mp4", seconds=24, audio=None)
 
 
-def encode(cluster: Cluster, master: Path, out: Path) -> subprocess.Popen[bytes]:
+@pytest.fixture(scope="module")
+def longer_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """48 s: twelve chunks, so losing a node after the first leaves most of the job to do."""
+    return make_clip(tmp_path_factory.mktemp("clips") / "longer.mp4", seconds=48)
+
+
+@contextmanager
+def encoding(cluster: Cluster, master: Path, out: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``codeflix encode`` on the cluster, never left running or with its pipe open."""
     env = {**os.environ, "CODEFLIX_RAY_ADDRESS": cluster.address}
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [CODEFLIX, "encode", str(master), "--out", str(out), "--ladder", "180",
          "--result", str(out.parent / f"{out.name}.json")],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 def finish(process: subprocess.Popen[bytes], out: Path) -> EncodeResult:
@@ -73,7 +89,8 @@ def test_chunks_run_on_both_worker_nodes_and_the_stream_is_valid(
     ray_cluster: Cluster, silent_clip: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "hls"
-    result = finish(encode(ray_cluster, silent_clip, out), out)
+    with encoding(ray_cluster, silent_clip, out) as process:
+        result = finish(process, out)
     assert result.chunks_encoded == result.chunks_total >= 4
     # The head has no CPUs: every chunk ran on a worker node, and both of them took some.
     assert set(result.chunk_nodes) == worker_node_ids(ray_cluster)
@@ -82,20 +99,21 @@ def test_chunks_run_on_both_worker_nodes_and_the_stream_is_valid(
 
 
 def test_losing_a_worker_node_mid_job_still_completes_a_valid_stream(
-    ray_cluster: Cluster, long_clip: Path, tmp_path: Path
+    ray_cluster: Cluster, longer_clip: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "hls"
-    process = encode(ray_cluster, long_clip, out)
-    deadline = time.monotonic() + 300
-    # A chunk's outcome is written when it finishes: from then on the job is mid-way.
-    while not any(out.rglob("chunk_*.json")) and process.poll() is None:
-        assert time.monotonic() < deadline, "no chunk finished in time"
-        time.sleep(0.2)
-    assert process.poll() is None, "the job ended before a node could be lost"
-    lost, survivor = list(ray_cluster.worker_nodes)
-    ray_cluster.remove_node(lost, allow_graceful=False)
-    result = finish(process, out)
+    with encoding(ray_cluster, longer_clip, out) as process:
+        deadline = time.monotonic() + 300
+        # A chunk's outcome is written (in the job's state, beside the stream) when it
+        # finishes: from then on the job is mid-way.
+        while not any(tmp_path.rglob("chunk_*.json")) and process.poll() is None:
+            assert time.monotonic() < deadline, "no chunk finished in time"
+            time.sleep(0.05)
+        assert process.poll() is None, "the job ended before a node could be lost"
+        lost, survivor = list(ray_cluster.worker_nodes)
+        ray_cluster.remove_node(lost, allow_graceful=False)
+        result = finish(process, out)
     assert result.chunks_encoded == result.chunks_total
     assert result.chunk_nodes.get(survivor.node_id, 0) >= 1
     assert sum(result.chunk_nodes.values()) == result.chunks_total
-    assert_valid_hls(out, result, source_frames=LONG_CLIP_FRAMES, frame_rate=30.0)
+    assert_valid_hls(out, result, source_frames=LONGER_CLIP_FRAMES, frame_rate=30.0)
