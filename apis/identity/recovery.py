@@ -85,27 +85,52 @@ async def _count_bad_link(session: AsyncSession, runtime: IdentityRuntime, addre
 
 async def send_verification(*, session: AsyncSession, runtime: IdentityRuntime, user: User) -> None:
     """Mail the account a fresh confirmation link (earlier ones stop working)."""
-    assert user.email is not None
     hours = runtime.settings.verification_link_hours
+    await _mail_link(
+        session,
+        runtime,
+        user,
+        purpose=links.VERIFY_EMAIL,
+        lifetime=timedelta(hours=hours),
+        template="verify_email",
+        subject="Confirm your email address",
+        hours=str(hours),
+    )
+
+
+async def _mail_link(
+    session: AsyncSession,
+    runtime: IdentityRuntime,
+    user: User,
+    *,
+    purpose: str,
+    lifetime: timedelta,
+    template: str,
+    subject: str,
+    **context: str,
+) -> None:
+    """Issue a single-use link of ``purpose`` for the account and queue the mail carrying it;
+    the link's page is the identity action named like the purpose."""
+    assert user.email is not None
     token = await links.issue_link_token(
         session=session,
         secret=runtime.settings.secret_key,
-        purpose=links.VERIFY_EMAIL,
+        purpose=purpose,
         user_id=user.id,
         email=user.email,
         now=runtime.clock(),
-        lifetime=timedelta(hours=hours),
+        lifetime=lifetime,
     )
     await send_mail(
         session,
         settings=runtime.settings,
-        template="verify_email",
+        template=template,
         to=user.email,
-        subject="Confirm your email address",
+        subject=subject,
         now=runtime.clock(),
         name=user.name,
-        link=action_url(runtime.settings, "verify-email", token=token),
-        hours=str(hours),
+        link=action_url(runtime.settings, purpose, token=token),
+        **context,
     )
 
 
@@ -201,24 +226,14 @@ async def request_password_reset(
     if user is None or user.password_hash is None or user.email is None:
         return
     minutes = runtime.settings.reset_link_minutes
-    token = await links.issue_link_token(
-        session=session,
-        secret=runtime.settings.secret_key,
-        purpose=links.RESET_PASSWORD,
-        user_id=user.id,
-        email=user.email,
-        now=runtime.clock(),
-        lifetime=timedelta(minutes=minutes),
-    )
-    await send_mail(
+    await _mail_link(
         session,
-        settings=runtime.settings,
+        runtime,
+        user,
+        purpose=links.RESET_PASSWORD,
+        lifetime=timedelta(minutes=minutes),
         template="reset_password",
-        to=user.email,
         subject="Reset your Codeflix password",
-        now=runtime.clock(),
-        name=user.name,
-        link=action_url(runtime.settings, "reset-password", token=token),
         minutes=str(minutes),
     )
 
