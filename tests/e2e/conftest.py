@@ -64,8 +64,14 @@ class Platform:
         raise AssertionError("codeflix up did not answer /healthz in time")
 
     def _read(self, stdout: IO[str]) -> None:
-        for line in stdout:
-            self.lines.append(line)
+        # The reader owns the pipe: it closes it at the end of the output, which comes only
+        # when every process holding the other end (the platform's children too) is gone.
+        # Closing it from another thread while this one reads would block both.
+        try:
+            for line in stdout:
+                self.lines.append(line)
+        finally:
+            stdout.close()
 
     def output(self) -> str:
         return "".join(self.lines)
@@ -79,12 +85,15 @@ class Platform:
             time.sleep(0.3)
         raise AssertionError(f"{needle!r} never printed:\n{self.output()[-3000:]}")
 
+    @property
+    def reader(self) -> threading.Thread | None:
+        """The thread reading the output of the latest start."""
+        return self._reader
+
     def close(self) -> None:
-        """Once the platform (and whatever shared its output) is gone: read to the end."""
+        """Once the platform is gone: wait for the rest of its output (and the pipe's close)."""
         if self._reader is not None:
             self._reader.join(30)
-        if self.process is not None and self.process.stdout is not None:
-            self.process.stdout.close()
 
     def stop(self) -> tuple[int, str]:
         assert self.process is not None

@@ -86,13 +86,15 @@ class Printed:
 
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
+        self.reader = platform.reader  # of this start, not of a later one
 
     def tail(self) -> str:
         return self.platform.output()[-3000:]
 
     def close(self) -> None:
-        """Once every process that shared the pipe is gone."""
-        self.platform.close()
+        """Once every process that shared the pipe is gone: the rest of the output is read."""
+        if self.reader is not None:
+            self.reader.join(30)
 
 
 def wait_for_ray(
