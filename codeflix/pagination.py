@@ -26,8 +26,10 @@ from codeflix.problems import UnprocessableContent
 from codeflix.text import check_storable_text
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-# Cursors we hand out are well under this; longer ones are refused before decoding.
-MAX_CURSOR_LENGTH = 1000
+# Longer cursors are refused before decoding. The longest we hand out: a sort column of 255
+# characters, each escaped as six bytes (control characters), is about 2,100 characters of
+# base64; MAX_TEXT_LENGTH characters of four UTF-8 bytes each, about 5,400.
+MAX_CURSOR_LENGTH = 6000
 MAX_TEXT_LENGTH = 1000
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
@@ -82,7 +84,8 @@ def encode_cursor(ordering: Ordering, row: Any) -> str:
     value = getattr(row, ordering.column.key)
     last_id = getattr(row, ordering.id_column.key)
     data = {"s": ordering.name, "v": _to_json(value), "id": _to_json(last_id)}
-    raw = json.dumps(data, separators=(",", ":")).encode()
+    # UTF-8 rather than \uXXXX escapes: a title in another script stays a short cursor.
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
