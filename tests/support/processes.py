@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +63,7 @@ def wait_until(ready: Callable[[], bool], what: str, within: float = 90) -> None
         time.sleep(0.2)
 
 
-class Supervised:
+class Supervised(ABC):
     """A process this test owns: started in its own session, killed with SIGKILL as a group."""
 
     name = "process"
@@ -72,8 +73,9 @@ class Supervised:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
+    @abstractmethod
     def command(self) -> list[str]:
-        raise NotImplementedError
+        """The command line that starts this process."""
 
     def environment(self) -> dict[str, str]:
         return dict(os.environ)
