@@ -138,11 +138,13 @@ def version() -> None:
 
 from codeflix.dlq_commands import dlq_app  # noqa: E402 - subcommands register after `app`
 from codeflix.mail_commands import mail_app  # noqa: E402
+from codeflix.migrate_command import migrate  # noqa: E402
 from codeflix.worker_commands import worker_app  # noqa: E402
 
 app.add_typer(worker_app)
 app.add_typer(dlq_app)
 app.add_typer(mail_app)
+app.command()(migrate)
 
 from apis.identity.commands import identity_app, users_app  # noqa: E402 - imports wait for use
 from codeflix.login import login  # noqa: E402

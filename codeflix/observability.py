@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -77,9 +77,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class StdoutHandler(logging.StreamHandler):
+    """Writes each record to the ``sys.stdout`` of the moment it is logged.
+
+    A handler holding the stream it was made with keeps writing to it after it is swapped out
+    and closed (a command run in-process by a test runner, an embedding program's redirect),
+    and every later record becomes a "Logging error" traceback.
+    """
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _ignored: object) -> None:
+        pass  # StreamHandler's constructor assigns one; the current stdout is always used
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     """Send every log record to stdout, as JSON lines unless ``json_lines`` is false."""
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from apis.catalog import browse_routes, my_list_routes, routes, video_routes
 from apis.catalog.config import CatalogSettings, get_settings
 from apis.catalog.consumers import subscribe_all
-from apis.catalog.database import migrate
+from apis.catalog.database import SCHEMA
 from apis.catalog.demo import DEMO_OPTIONS, run_demo_title
 from apis.catalog.encoding import reannounce_unfinished
 from apis.catalog.expiry import sweep_forever
@@ -26,6 +26,7 @@ from apis.catalog.uploads import OFFSET_CONTENT_TYPE, Uploads
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import InMemoryBus, service_bus
 from codeflix.db import create_engine, database_check
+from codeflix.migrations import upgrade
 from codeflix.outbox import OutboxRelay
 from codeflix.platform import Platform
 from codeflix.request_limits import StreamedBody
@@ -91,7 +92,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            await migrate(engine)
+            await upgrade(engine, SCHEMA)
         async with service_bus(settings, platform) as bus:
             await subscribe_all(bus, sessions)
             if isinstance(bus, InMemoryBus):

@@ -65,35 +65,26 @@ def import_file(
 
 async def _import(document: object, data_dir: Path) -> dict[str, int]:
     from apis.catalog.config import get_settings
-    from apis.catalog.database import migrate
+    from apis.catalog.database import SCHEMA
     from apis.catalog.importer import import_catalog
     from codeflix.db import create_engine, session_factory
+    from codeflix.migrations import upgrade
 
     engine = create_engine(get_settings(data_dir=data_dir).db_url)
     try:
-        await migrate(engine)
+        await upgrade(engine, SCHEMA)
         async with session_factory(engine)() as session:
             return dict(await import_catalog(session=session, document=document))  # type: ignore[arg-type]
     finally:
         await engine.dispose()
 
 
-@catalog_app.command()
+@catalog_app.command("migrate")
 def migrate(data_dir: DataDir = Path("var")) -> None:
-    """Bring the catalog's database to the newest schema (deployed: before the first start)."""
-    from apis.catalog.config import get_settings
-    from apis.catalog.database import migrate as run_migrations
-    from codeflix.db import create_engine
+    """Bring the catalog's database to the newest schema; the same as `codeflix migrate catalog`."""
+    from codeflix.migrate_command import migrate as migrate_databases
 
-    async def run() -> None:
-        engine = create_engine(get_settings(data_dir=data_dir).db_url)
-        try:
-            await run_migrations(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
-    console.print("The catalog database is up to date.")
+    migrate_databases("catalog", data_dir)
 
 
 def upload(

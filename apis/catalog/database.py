@@ -1,16 +1,9 @@
-"""The catalog service's schema, shaped by its Alembic migrations."""
+"""The catalog service's schema, shaped by its Alembic migrations (`migrations/`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from codeflix.migrations import ServiceSchema
 
-from codeflix import migrations
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the catalog database to ``revision`` (the newest by default); safe on every start."""
-    await migrations.upgrade(engine, MIGRATIONS, revision)
+SCHEMA = ServiceSchema("catalog", Path(__file__).resolve().parent / "migrations")

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 
 from apis.identity import account_routes, pages, recovery_pages, routes
 from apis.identity.config import REALM, IdentitySettings, get_settings
+from apis.identity.database import SCHEMA
 from apis.identity.keys import KeyCache, ensure_signing_key
-from apis.identity.models import Base
 from apis.identity.notifications import NotificationsConsumer
 from apis.identity.passwords import Passwords
 from apis.identity.realm import load_realm, seed_realm
@@ -22,6 +22,7 @@ from codeflix.auth import PLATFORM_IDENTITY_APP, TokenVerifier, install_auth
 from codeflix.bus import service_bus
 from codeflix.db import create_engine, database_check, session_factory
 from codeflix.mail import MailRelay, mailer_for
+from codeflix.migrations import upgrade
 from codeflix.platform import Platform
 from codeflix.web import service_app
 
@@ -63,8 +64,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
+        await upgrade(engine, SCHEMA)
         async with sessions.begin() as session:
             await seed_realm(session=session, realm=realm, now=runtime.clock())
             await ensure_signing_key(

@@ -8,45 +8,21 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from apis.playback.config import PlaybackSettings, get_settings
 from apis.playback.consumers import VideoEventsConsumer
+from apis.playback.database import SCHEMA
 from apis.playback.edge import MediaEdge
 from apis.playback.entitlements import EntitlementPolicy
-from apis.playback.models import Base
 from apis.playback.routes import Playback, router
 from apis.playback.subscriptions import SubscriptionEntitlements, SubscriptionEventsConsumer
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import service_bus
 from codeflix.db import create_engine, database_check, session_factory
-from codeflix.inbox import add_inbox_table
+from codeflix.migrations import upgrade
 from codeflix.platform import Platform
 from codeflix.storage import open_store
 from codeflix.web import service_app
-
-add_inbox_table(Base.metadata)
-# Any fixed number: replicas starting together take turns creating the tables.
-SCHEMA_LOCK = 0x706C6179
-
-
-async def create_tables(engine: AsyncEngine) -> None:
-    """Create playback's tables if missing; safe when several replicas start at once."""
-    for attempt in (1, 2):
-        try:
-            async with engine.begin() as connection:
-                if connection.dialect.name == "postgresql":
-                    lock = text("SELECT pg_advisory_xact_lock(:key)")
-                    await connection.execute(lock, {"key": SCHEMA_LOCK})
-                await connection.run_sync(Base.metadata.create_all)
-            return
-        except OperationalError:
-            # SQLite has no such lock: another engine created a table between our check and
-            # our CREATE. The second pass finds it there.
-            if attempt == 2:
-                raise
 
 
 def create_app(
@@ -73,7 +49,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await create_tables(engine)
+        await upgrade(engine, SCHEMA)
         async with service_bus(settings, platform) as bus:
             await consumer.subscribe(bus)
             await subscriptions.subscribe(bus)

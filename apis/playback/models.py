@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, MetaData, String
+from sqlalchemy import JSON, Boolean, Float, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from codeflix.inbox import add_inbox_table
 
 MEDIA_READY = "ready"
 
@@ -70,3 +72,21 @@ class ViewingProgress(Base):
     duration_seconds: Mapped[float] = mapped_column(Float)
     # Unix seconds of the last report (the app's clock), newest first in the row.
     updated_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class SubscriberEntitlement(Base):
+    """Who may watch: the latest subscription event of each viewer (see ``subscriptions.py``)."""
+
+    __tablename__ = "entitlements"
+
+    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(64))
+    plan_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    max_height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    active_until: Mapped[float] = mapped_column(Float)  # unix seconds
+    event_at: Mapped[float] = mapped_column(Float)  # when the applied event happened
+
+
+# The consumers' record of the events they have applied, in the same database.
+add_inbox_table(Base.metadata)

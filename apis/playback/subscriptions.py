@@ -11,12 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
 
 from apis.playback.entitlements import Entitlement, NotEntitled
-from apis.playback.models import Base, PlayableVideo
+from apis.playback.models import PlayableVideo, SubscriberEntitlement
 from codeflix.bus import Bus, PermanentFailure
 from codeflix.events import Envelope, SubscriptionState
 from codeflix.inbox import first_delivery
@@ -31,18 +29,6 @@ ROUTING_KEYS = (
 )
 WATCHING = frozenset({"trialing", "active", "past_due"})
 log = logging.getLogger("codeflix.playback.entitlements")
-
-
-class SubscriberEntitlement(Base):
-    __tablename__ = "entitlements"
-
-    user_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    subscription_id: Mapped[str] = mapped_column(String(64))
-    plan_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(20))
-    max_height: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    active_until: Mapped[float] = mapped_column(Float)  # unix seconds
-    event_at: Mapped[float] = mapped_column(Float)  # when the applied event happened
 
 
 class SubscriptionEntitlements:

@@ -19,17 +19,17 @@ from apis.subscription.admin_routes import router as admin_router
 from apis.subscription.billing import BillingRules
 from apis.subscription.clock import Clock, SystemClock
 from apis.subscription.config import SubscriptionSettings, get_settings
-from apis.subscription.database import migrate
+from apis.subscription.database import SCHEMA
 from apis.subscription.deps import Services
 from apis.subscription.gateway import PaymentGateway
-from apis.subscription.models import Base
 from apis.subscription.renewals import RenewalScheduler
 from apis.subscription.routes import router
 from apis.subscription.sandbox import SandboxPaymentGateway
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import Bus, service_bus
 from codeflix.db import create_engine, database_check
-from codeflix.outbox import OutboxRelay, add_outbox_table
+from codeflix.migrations import upgrade
+from codeflix.outbox import OutboxRelay
 from codeflix.platform import Platform
 from codeflix.web import service_app
 
@@ -41,7 +41,6 @@ ROUTE_PREFIXES = (
     "/api/v1/admin/subscriptions",
     "/api/v1/admin/payments",
 )
-add_outbox_table(Base.metadata)
 
 
 def create_app(
@@ -89,7 +88,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await migrate(engine)
+        await upgrade(engine, SCHEMA)
         if settings.seed_plans or platform is not None:
             with contextlib.suppress(IntegrityError):  # another replica seeded them just now
                 async with sessions() as session, session.begin():

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from codeflix.outbox import add_outbox_table
+
 LIVE_STATUSES_SQL = "status IN ('pending', 'trialing', 'active', 'past_due')"
 
 
@@ -155,3 +157,7 @@ class ProcessedWebhook(Base):
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Events leave with the change that caused them: the outbox lives in the same database.
+add_outbox_table(Base.metadata)

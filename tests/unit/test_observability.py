@@ -1,10 +1,17 @@
 import io
 import json
 import logging
+import sys
 
+import pytest
 from fastapi.testclient import TestClient
 
-from codeflix.observability import JsonFormatter, domain_counter, get_correlation_id
+from codeflix.observability import (
+    JsonFormatter,
+    configure_logging,
+    domain_counter,
+    get_correlation_id,
+)
 from codeflix.web import service_app
 
 
@@ -81,3 +88,20 @@ def test_two_apps_of_one_service_in_one_process_do_not_clash():
     second, _ = make_app()
     assert TestClient(first).get("/metrics").status_code == 200
     assert TestClient(second).get("/metrics").status_code == 200
+
+
+def test_logs_follow_stdout_when_it_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command run in-process (CliRunner) swaps stdout and closes it; logging must not break."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))  # put back when the test ends
+    monkeypatch.setattr(root, "level", root.level)
+    first = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", first)
+    configure_logging("INFO", json_lines=False)
+    logging.getLogger("codeflix.test").info("to the first")
+    assert "to the first" in first.getvalue()
+    first.close()
+    second = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", second)
+    logging.getLogger("codeflix.test").info("to the second")
+    assert "to the second" in second.getvalue()

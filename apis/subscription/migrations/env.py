@@ -1,6 +1,6 @@
-"""Alembic environment of the subscription service: runs on the connection ``database.py`` gives."""
+"""Alembic environment of the subscription service, run by ``codeflix.migrations.upgrade``."""
 
 from apis.subscription.models import Base
 from codeflix.migrations import run_migrations
 
-run_migrations(Base.metadata, version_table="alembic_version_subscription")
+run_migrations(Base.metadata)

@@ -11,13 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 
-from apis.playback.app import create_app, create_tables
+from apis.playback.app import create_app
 from apis.playback.config import get_settings
 from apis.playback.consumers import VideoEventsConsumer
 from apis.playback.entitlements import EveryoneEntitled
-from codeflix.db import create_engine
 from codeflix.events import Envelope, new_event
 from tests.support.identity import IdentityHarness
 
@@ -75,21 +73,6 @@ async def test_events_make_a_video_grantable_and_redeliveries_change_nothing(
         await consumer.handle(ready)  # redelivered: already applied, no second effect
         assert await grant_status() == 404
         assert (await client.get("/readyz")).status_code == 200
-
-
-async def test_replicas_starting_together_create_the_tables_once(
-    database_url: str, tmp_path: Path
-) -> None:
-    settings = get_settings(data_dir=tmp_path, database_url=database_url)
-    engines = [create_engine(settings.db_url) for _ in range(4)]
-    try:
-        await asyncio.gather(*(create_tables(engine) for engine in engines))
-        async with engines[0].connect() as connection:
-            count = await connection.scalar(text("SELECT count(*) FROM playable_videos"))
-        assert count == 0
-    finally:
-        for engine in engines:
-            await engine.dispose()
 
 
 async def test_continue_watching_on_both_databases(app: FastAPI, identity: IdentityHarness) -> None:

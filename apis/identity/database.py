@@ -1,0 +1,9 @@
+"""The identity service's schema, shaped by its Alembic migrations (`migrations/`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codeflix.migrations import ServiceSchema
+
+SCHEMA = ServiceSchema("identity", Path(__file__).resolve().parent / "migrations")
