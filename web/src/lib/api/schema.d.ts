@@ -568,6 +568,26 @@ export interface paths {
         patch: operations["update_video_api_v1_admin_videos__video_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/videos/{video_id}/encodings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Encoding
+         * @description Encode a failed master again; the encoder resumes from the chunks it already has.
+         */
+        post: operations["retry_encoding_api_v1_admin_videos__video_id__encodings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/videos/{video_id}/uploads": {
         parameters: {
             query?: never;
@@ -3524,6 +3544,53 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VideoPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_encoding_api_v1_admin_videos__video_id__encodings_post: {
+        parameters: {
+            query?: {
+                kind?: "video" | "trailer";
+            };
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaAdmin"];
+                };
+            };
+            /** @description no such video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the media is not a failed encode of a stored master */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
