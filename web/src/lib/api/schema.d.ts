@@ -372,6 +372,26 @@ export interface paths {
         patch: operations["update_plan_api_v1_admin_plans__plan_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/playback/{video_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Preview Grant
+         * @description Signed URLs that let a catalog admin preview any encoded video, published or not.
+         */
+        post: operations["create_preview_grant_api_v1_admin_playback__video_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/search/synonyms": {
         parameters: {
             query?: never;
@@ -3110,6 +3130,51 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PlanPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_preview_grant_api_v1_admin_playback__video_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackGrantPublic"];
+                };
+            };
+            /** @description not a catalog admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not encoded */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
