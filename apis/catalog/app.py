@@ -98,7 +98,7 @@ def create_app(
         if settings.migrate_on_start:
             await migrate(engine)
         async with service_bus(settings, platform) as bus:
-            await subscribe_all(bus, sessions)
+            await subscribe_all(bus, sessions, store)
             await subscribe_live(bus, broadcaster)
             if isinstance(bus, InMemoryBus):
                 async with sessions() as session:

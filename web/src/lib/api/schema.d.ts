@@ -1529,20 +1529,29 @@ export interface components {
             encoded_location?: string | null;
             /** Error */
             error?: string | null;
-            /** Poster */
+            /**
+             * Poster
+             * @description storage key of the poster image
+             */
             poster?: string | null;
             /** Raw Location */
             raw_location?: string | null;
             /** Renditions */
-            renditions?: {
-                [key: string]: unknown;
-            }[] | null;
+            renditions?: components["schemas"]["RenditionAdmin"][] | null;
+            /**
+             * Sprites
+             * @description storage keys of the sprite sheets the WebVTT points into
+             */
+            sprites?: string[] | null;
             /**
              * Status
              * @enum {string}
              */
             status: "pending" | "uploading" | "processing" | "ready" | "failed";
-            /** Thumbnails */
+            /**
+             * Thumbnails
+             * @description storage key of the seek-preview WebVTT
+             */
             thumbnails?: string | null;
         };
         /**
@@ -1871,6 +1880,42 @@ export interface components {
              * @default
              */
             reason: string;
+        };
+        /**
+         * RenditionAdmin
+         * @description One rung of an encoded ladder, for the admin's rendition table.
+         */
+        RenditionAdmin: {
+            /**
+             * Average Bandwidth
+             * @description bits per second
+             */
+            average_bandwidth?: number | null;
+            /**
+             * Bandwidth
+             * @description peak bits per second, as the master playlist says
+             */
+            bandwidth: number;
+            /** Codecs */
+            codecs: string;
+            /** Frame Rate */
+            frame_rate?: number | null;
+            /** Height */
+            height: number;
+            /** Name */
+            name: string;
+            /**
+             * Playlist
+             * @description media playlist key relative to the HLS tree
+             */
+            playlist: string;
+            /**
+             * Size Bytes
+             * @description bytes of the rung's init and segments (None: not known)
+             */
+            size_bytes?: number | null;
+            /** Width */
+            width: number;
         };
         /** SearchHit */
         SearchHit: {
