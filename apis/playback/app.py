@@ -24,6 +24,14 @@ from codeflix.platform import Platform
 from codeflix.storage import open_store
 from codeflix.web import service_app
 
+# The public paths the gateway (embedded) or Istio (deployed) routes to playback.
+ROUTE_PREFIXES = (
+    "/api/v1/playback",
+    "/api/v1/admin/playback",
+    "/api/v1/me/continue-watching",
+    "/media",
+)
+
 
 def create_app(
     settings: PlaybackSettings | None = None,
@@ -68,7 +76,7 @@ def create_app(
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine), "media_store": media_store},
-        route_prefixes=("/api/v1/playback", "/api/v1/me/continue-watching", "/media"),
+        route_prefixes=ROUTE_PREFIXES,
     )
     app.state.playback = Playback(
         settings=settings,

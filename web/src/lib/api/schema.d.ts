@@ -372,6 +372,26 @@ export interface paths {
         patch: operations["update_plan_api_v1_admin_plans__plan_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/playback/{video_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Preview Grant
+         * @description Signed URLs that let a catalog admin preview any encoded video, published or not.
+         */
+        post: operations["create_preview_grant_api_v1_admin_playback__video_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/search/synonyms": {
         parameters: {
             query?: never;
@@ -540,6 +560,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/videos/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Media Events
+         * @description Server-Sent Events, one per change:
+         *
+         *     - `event: media`, `data: {"video_id", "kind", "status", "error"}` when a media's status changes;
+         *     - `event: progress`, `data: {"video_id", "kind", "percent", "eta_seconds"}` while encoding.
+         *
+         *     Each event has an `id:` line; a `: keep-alive` comment comes when nothing happened for 15 s.
+         */
+        get: operations["media_events_api_v1_admin_videos_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/videos/{video_id}": {
         parameters: {
             query?: never;
@@ -566,6 +611,26 @@ export interface paths {
          * @description Change some fields of a video (If-Match required).
          */
         patch: operations["update_video_api_v1_admin_videos__video_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/admin/videos/{video_id}/encodings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Encoding
+         * @description Encode a failed master again; the encoder resumes from the chunks it already has.
+         */
+        post: operations["retry_encoding_api_v1_admin_videos__video_id__encodings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/videos/{video_id}/uploads": {
@@ -1464,20 +1529,29 @@ export interface components {
             encoded_location?: string | null;
             /** Error */
             error?: string | null;
-            /** Poster */
+            /**
+             * Poster
+             * @description storage key of the poster image
+             */
             poster?: string | null;
             /** Raw Location */
             raw_location?: string | null;
             /** Renditions */
-            renditions?: {
-                [key: string]: unknown;
-            }[] | null;
+            renditions?: components["schemas"]["RenditionAdmin"][] | null;
+            /**
+             * Sprites
+             * @description storage keys of the sprite sheets the WebVTT points into
+             */
+            sprites?: string[] | null;
             /**
              * Status
              * @enum {string}
              */
             status: "pending" | "uploading" | "processing" | "ready" | "failed";
-            /** Thumbnails */
+            /**
+             * Thumbnails
+             * @description storage key of the seek-preview WebVTT
+             */
             thumbnails?: string | null;
         };
         /**
@@ -1806,6 +1880,42 @@ export interface components {
              * @default
              */
             reason: string;
+        };
+        /**
+         * RenditionAdmin
+         * @description One rung of an encoded ladder, for the admin's rendition table.
+         */
+        RenditionAdmin: {
+            /**
+             * Average Bandwidth
+             * @description bits per second
+             */
+            average_bandwidth?: number | null;
+            /**
+             * Bandwidth
+             * @description peak bits per second, as the master playlist says
+             */
+            bandwidth: number;
+            /** Codecs */
+            codecs: string;
+            /** Frame Rate */
+            frame_rate?: number | null;
+            /** Height */
+            height: number;
+            /** Name */
+            name: string;
+            /**
+             * Playlist
+             * @description media playlist key relative to the HLS tree
+             */
+            playlist: string;
+            /**
+             * Size Bytes
+             * @description bytes of the rung's init and segments (None: not known)
+             */
+            size_bytes?: number | null;
+            /** Width */
+            width: number;
         };
         /** SearchHit */
         SearchHit: {
@@ -3102,6 +3212,51 @@ export interface operations {
             };
         };
     };
+    create_preview_grant_api_v1_admin_playback__video_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackGrantPublic"];
+                };
+            };
+            /** @description not a catalog admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not encoded */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_synonyms_api_v1_admin_search_synonyms_get: {
         parameters: {
             query?: never;
@@ -3435,6 +3590,44 @@ export interface operations {
             };
         };
     };
+    media_events_api_v1_admin_videos_events_get: {
+        parameters: {
+            query?: {
+                video_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     read_video_api_v1_admin_videos__video_id__get: {
         parameters: {
             query?: never;
@@ -3524,6 +3717,53 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VideoPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_encoding_api_v1_admin_videos__video_id__encodings_post: {
+        parameters: {
+            query?: {
+                kind?: "video" | "trailer";
+            };
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaAdmin"];
+                };
+            };
+            /** @description no such video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the media is not a failed encode of a stored master */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
