@@ -1,9 +1,9 @@
 """The seam where subscriptions gate playback.
 
 Before a grant is issued, the service asks an :class:`EntitlementPolicy` whether the viewer
-may watch the video, and up to which rendition height. The subscription-backed policy (an
-entitlements table fed by ``subscription.*`` events) plugs in here; until then every
-signed-in viewer is entitled to every rendition.
+may watch the video, and up to which rendition height. The policy in production is the
+subscription-backed one (an entitlements table fed by ``subscription.*`` events, in
+``subscriptions.py``); tests plug in their own.
 """
 
 from __future__ import annotations
@@ -34,12 +34,3 @@ class EntitlementPolicy(Protocol):
     async def entitlement(
         self, *, session: AsyncSession, user_id: str, video: PlayableVideo, now: float
     ) -> Entitlement: ...
-
-
-class EveryoneEntitled:
-    """Every signed-in viewer may watch every rendition (no subscription gate yet)."""
-
-    async def entitlement(
-        self, *, session: AsyncSession, user_id: str, video: PlayableVideo, now: float
-    ) -> Entitlement:
-        return Entitlement()

@@ -16,11 +16,12 @@ from fastapi import FastAPI
 from apis.playback import service
 from apis.playback.app import create_app
 from apis.playback.config import get_settings
-from apis.playback.entitlements import EntitlementPolicy, EveryoneEntitled
+from apis.playback.entitlements import EntitlementPolicy
 from codeflix.auth import Verifier
 from codeflix.platform import Platform
 from codeflix.storage import ObjectStore
 from tests.integration.conftest import free_port
+from tests.support.playback import EveryoneEntitled
 
 DURATION = 6.0
 RUNGS = {"v360": (640, 360), "v180": (320, 180)}

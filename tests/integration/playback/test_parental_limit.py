@@ -15,10 +15,10 @@ from sqlalchemy import delete
 from apis.playback.app import create_app
 from apis.playback.config import get_settings
 from apis.playback.consumers import VideoEventsConsumer
-from apis.playback.entitlements import EveryoneEntitled
 from apis.playback.models import VideoRating
 from codeflix.events import Envelope, new_event
 from tests.support.identity import IdentityHarness
+from tests.support.playback import EveryoneEntitled
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from apis.playback.app import create_app
 from apis.playback.config import get_settings
 from apis.playback.consumers import VideoEventsConsumer
-from apis.playback.entitlements import EveryoneEntitled
 from codeflix.events import Envelope, new_event
 from tests.support.identity import IdentityHarness
+from tests.support.playback import EveryoneEntitled
 
 NOW = datetime.now(UTC).isoformat()
 
