@@ -1,0 +1,71 @@
+import type { ReactNode } from "react";
+import { Link, Route, Routes } from "react-router";
+import { RequireAuth } from "@/features/auth/components/RequireAuth";
+import { CastPage } from "./catalog/CastPage";
+import { CategoriesPage } from "./catalog/CategoriesPage";
+import { GenresPage } from "./catalog/GenresPage";
+import { VideosPage } from "./catalog/VideosPage";
+import { AdminLayout } from "./components/AdminLayout";
+import { RoleGate } from "./components/RoleGate";
+import { DashboardPage } from "./dashboard/DashboardPage";
+import { type AdminRole, ANY_ADMIN, CATALOG, SUBSCRIPTIONS } from "./lib/roles";
+import { PlansAdminPage } from "./subscriptions/PlansAdminPage";
+import { SubscribersPage } from "./subscriptions/SubscribersPage";
+
+interface AdminRoute {
+  /** Below /admin ("" is the dashboard). */
+  path: string;
+  /** Puts the page in the side nav under this name. */
+  label?: string;
+  roles: readonly AdminRole[];
+  element: ReactNode;
+}
+
+/** Every page of the console, one line each; a page opens only for its roles. */
+export const adminRoutes: readonly AdminRoute[] = [
+  { path: "", label: "Dashboard", roles: ANY_ADMIN, element: <DashboardPage /> },
+  { path: "videos", label: "Videos", roles: CATALOG, element: <VideosPage /> },
+  { path: "categories", label: "Categories", roles: CATALOG, element: <CategoriesPage /> },
+  { path: "genres", label: "Genres", roles: CATALOG, element: <GenresPage /> },
+  { path: "cast", label: "Cast", roles: CATALOG, element: <CastPage /> },
+  { path: "plans", label: "Plans", roles: SUBSCRIPTIONS, element: <PlansAdminPage /> },
+  { path: "subscribers", label: "Subscribers", roles: SUBSCRIPTIONS, element: <SubscribersPage /> },
+];
+
+const nav = adminRoutes.flatMap((r) => (r.label ? [{ ...r, label: r.label }] : []));
+
+/** The console under /admin: loaded lazily by the app's router, in its own chunk. */
+export default function AdminApp() {
+  return (
+    <RequireAuth>
+      <RoleGate roles={ANY_ADMIN}>
+        <Routes>
+          <Route element={<AdminLayout nav={nav} />}>
+            {adminRoutes.map((r) => {
+              const page = (
+                <RoleGate key={r.path} roles={r.roles} what="this page">
+                  {r.element}
+                </RoleGate>
+              );
+              return r.path ? (
+                <Route key={r.path} path={r.path} element={page} />
+              ) : (
+                <Route key="" index element={page} />
+              );
+            })}
+            <Route path="*" element={<AdminNotFound />} />
+          </Route>
+        </Routes>
+      </RoleGate>
+    </RequireAuth>
+  );
+}
+
+function AdminNotFound() {
+  return (
+    <div className="empty">
+      <h1>Page not found</h1>
+      <Link to="/admin">Back to the dashboard</Link>
+    </div>
+  );
+}
