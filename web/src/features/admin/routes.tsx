@@ -7,10 +7,11 @@ import { GenresPage } from "./catalog/GenresPage";
 import { VideosPage } from "./catalog/VideosPage";
 import { AdminLayout } from "./components/AdminLayout";
 import { RoleGate } from "./components/RoleGate";
-import { DashboardPage } from "./dashboard/DashboardPage";
+import { DashboardPage } from "./dashboard/components/DashboardPage";
 import { type AdminRole, ANY_ADMIN, CATALOG, SUBSCRIPTIONS } from "./lib/roles";
-import { PlansAdminPage } from "./subscriptions/PlansAdminPage";
-import { SubscribersPage } from "./subscriptions/SubscribersPage";
+import { PlansAdminPage } from "./subscriptions/components/PlansAdminPage";
+import { SubscribersPage } from "./subscriptions/components/SubscribersPage";
+import { SubscriptionPage } from "./subscriptions/components/SubscriptionPage";
 
 interface AdminRoute {
   /** Below /admin ("" is the dashboard). */
@@ -30,6 +31,7 @@ export const adminRoutes: readonly AdminRoute[] = [
   { path: "cast", label: "Cast", roles: CATALOG, element: <CastPage /> },
   { path: "plans", label: "Plans", roles: SUBSCRIPTIONS, element: <PlansAdminPage /> },
   { path: "subscribers", label: "Subscribers", roles: SUBSCRIPTIONS, element: <SubscribersPage /> },
+  { path: "subscribers/:id", roles: SUBSCRIPTIONS, element: <SubscriptionPage /> },
 ];
 
 const nav = adminRoutes.flatMap((r) => (r.label ? [{ ...r, label: r.label }] : []));
