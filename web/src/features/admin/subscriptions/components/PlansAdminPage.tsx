@@ -159,7 +159,7 @@ function RetirePlan({
   return (
     <ConfirmStep
       title={`Retire ${plan.name}?`}
-      confirmLabel={`Retire ${plan.name}`}
+      confirmLabel={`Yes, retire ${plan.name}`}
       onConfirm={() => retire.mutate({ is_active: false }, { onSuccess: onDone })}
       onCancel={onCancel}
       pending={retire.isPending}
