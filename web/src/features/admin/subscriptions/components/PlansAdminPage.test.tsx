@@ -79,7 +79,7 @@ describe("admin plans", () => {
   it("shows a refusal no field explains (a name taken) above the form", async () => {
     fakeApi((url, { method }) => {
       if (method === "GET") return json({ items: [BASIC], next_cursor: null });
-      if (url.pathname === "/api/v1/admin/plans/" + BASIC.id && method === "PATCH") {
+      if (url.pathname === `/api/v1/admin/plans/${BASIC.id}` && method === "PATCH") {
         return json(
           { title: "Conflict", status: 409, detail: "a plan named 'premium' already exists" },
           409,
@@ -102,7 +102,7 @@ describe("admin plans", () => {
     let plan = BASIC;
     const calls = fakeApi((url, { method, body }) => {
       if (method === "GET") return json({ items: [plan], next_cursor: null });
-      if (url.pathname === "/api/v1/admin/plans/" + BASIC.id && method === "PATCH") {
+      if (url.pathname === `/api/v1/admin/plans/${BASIC.id}` && method === "PATCH") {
         plan = { ...plan, ...(body as object) };
         return json(plan);
       }
