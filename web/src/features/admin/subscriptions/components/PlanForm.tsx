@@ -14,7 +14,15 @@ import {
 import { Field, fieldProps } from "./Field";
 
 /** Create a plan, or edit `plan`. The API's problem details sit next to their fields. */
-export function PlanForm({ plan, onDone }: { plan?: Plan; onDone: (saved: Plan) => void }) {
+export function PlanForm({
+  plan,
+  onDone,
+  onCancel,
+}: {
+  plan?: Plan;
+  onDone: (saved: Plan) => void;
+  onCancel: () => void;
+}) {
   const [form, setForm] = useState<PlanFormValues>(() => (plan ? formFromPlan(plan) : EMPTY_PLAN));
   const [typed, setTyped] = useState<PlanFieldErrors>({});
   const create = useCreatePlan();
@@ -113,9 +121,14 @@ export function PlanForm({ plan, onDone }: { plan?: Plan; onDone: (saved: Plan) 
           onChange={set("max_video_height")}
         />
       </Field>
-      <button type="submit" className="button" disabled={save.isPending}>
-        {save.isPending ? "Saving…" : plan ? "Save changes" : "Create plan"}
-      </button>
+      <div className="form__actions">
+        <button type="submit" className="button" disabled={save.isPending}>
+          {save.isPending ? "Saving…" : plan ? "Save changes" : "Create plan"}
+        </button>
+        <button type="button" className="button button--ghost" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
     </form>
   );
 }

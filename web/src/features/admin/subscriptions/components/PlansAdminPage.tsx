@@ -48,10 +48,10 @@ export function PlansAdminPage() {
       {editing?.mode === "create" && (
         <section className="panel" aria-labelledby="new-plan-title">
           <h2 id="new-plan-title">New plan</h2>
-          <PlanForm onDone={(plan) => done(`Created ${plan.name}.`)} />
-          <button type="button" className="button button--ghost" onClick={() => setEditing(null)}>
-            Cancel
-          </button>
+          <PlanForm
+            onDone={(plan) => done(`Created ${plan.name}.`)}
+            onCancel={() => setEditing(null)}
+          />
         </section>
       )}
       {editing?.mode === "edit" && (
@@ -61,10 +61,8 @@ export function PlansAdminPage() {
             key={editing.plan.id}
             plan={editing.plan}
             onDone={(plan) => done(`Saved ${plan.name}.`)}
+            onCancel={() => setEditing(null)}
           />
-          <button type="button" className="button button--ghost" onClick={() => setEditing(null)}>
-            Cancel
-          </button>
         </section>
       )}
       {editing?.mode === "retire" && (
@@ -98,7 +96,11 @@ export function PlansAdminPage() {
             </thead>
             <tbody>
               {plans.data.items.map((plan) => (
-                <tr key={plan.id} data-testid="plan-row">
+                <tr
+                  key={plan.id}
+                  data-testid="plan-row"
+                  className={plan.is_active ? undefined : "row--retired"}
+                >
                   <th scope="row">{plan.name}</th>
                   <td>
                     {formatMoney(plan.price_cents, plan.currency)} / {plan.billing_period}
