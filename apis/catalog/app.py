@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 
-from apis.catalog import browse_routes, my_list_routes, routes, video_routes
+from apis.catalog import browse_routes, media_routes, my_list_routes, routes, video_routes
 from apis.catalog.config import CatalogSettings, get_settings
 from apis.catalog.consumers import subscribe_all
 from apis.catalog.database import migrate
@@ -135,6 +135,7 @@ def create_app(
     app.state.uploads = uploads
     for router in (
         routes.router,
+        media_routes.router,  # before video_routes: /videos/events is not a video id
         video_routes.router,
         browse_routes.router,
         my_list_routes.router,

@@ -7,13 +7,14 @@ being encoded, changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.catalog.models import MediaSlot, Video, utcnow
+from apis.catalog.models import MediaSlot, Upload, Video, utcnow
 from apis.catalog.publishing import publish
 from apis.catalog.videos import video_public
 from codeflix.events import (
@@ -22,6 +23,8 @@ from codeflix.events import (
     VideoEncodingFailed,
     VideoEncodingProgressed,
 )
+from codeflix.problems import Conflict, NotFound
+from codeflix.storage import ObjectStore
 
 ENCODING_EVENTS = (
     "video.encoding.started",
@@ -91,3 +94,57 @@ async def reannounce_unfinished(*, session: AsyncSession) -> int:
         await publish(session, "video.uploaded", data, subject=str(slot.video_id))
     await session.commit()
     return len(slots)
+
+
+class CannotRetry(Conflict):
+    type_suffix = "encoding-not-retryable"
+
+
+async def retry_encoding(
+    *, session: AsyncSession, store: ObjectStore, video_id: uuid.UUID, kind: str
+) -> MediaSlot:
+    """Announce the stored master of a failed encode again, so the encoder takes it up anew.
+
+    The encoder's job ids derive from the master's key, so the new attempt resumes from the
+    chunks the failed one left in storage. Only a failed encode of an accepted master is
+    retried: a refused upload has nothing to encode, and a pending, processing or ready slot
+    has nothing to retry.
+    """
+    video = await session.get(Video, video_id, with_for_update=True)
+    if video is None:
+        raise NotFound(f"video {video_id} does not exist")
+    slot = video.slot(kind)
+    if slot.status != "failed":
+        raise CannotRetry(
+            f"the {kind} of this video is {slot.status}; only a failed encode can be retried",
+            media_status=slot.status,
+        )
+    latest = await session.scalar(
+        select(Upload)
+        .where(Upload.video_id == video_id, Upload.kind == kind)
+        .order_by(Upload.created_at.desc())
+        .limit(1)
+    )
+    if slot.raw_location is None or latest is None or latest.key != slot.raw_location:
+        raise CannotRetry(f"no stored master of the {kind} to encode: upload one")
+    if latest.status != "completed":
+        raise CannotRetry(
+            f"the last upload of the {kind} was {latest.status} ({slot.error}): upload a new one"
+        )
+    if not await asyncio.to_thread(store.exists, slot.raw_location):
+        raise CannotRetry(f"the stored master of the {kind} is gone from storage: upload it again")
+    slot.status, slot.error, slot.encoded_location, slot.details = "processing", None, None, {}
+    # Reports about the failed attempt that arrive late must not undo this one.
+    slot.last_event_at = utcnow()
+    data = {
+        "video_id": str(video.id),
+        "kind": kind,
+        "source_key": slot.raw_location,
+        "size_bytes": latest.length,
+    }
+    await publish(session, "video.uploaded", data, subject=str(video.id))
+    video.updated_at = utcnow()
+    await session.flush()
+    await publish(session, "video.updated", video_public(video), subject=str(video.id))
+    await session.commit()
+    return slot

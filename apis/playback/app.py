@@ -30,6 +30,13 @@ from codeflix.web import service_app
 add_inbox_table(Base.metadata)
 # Any fixed number: replicas starting together take turns creating the tables.
 SCHEMA_LOCK = 0x706C6179
+# The public paths the gateway (embedded) or Istio (deployed) routes to playback.
+ROUTE_PREFIXES = (
+    "/api/v1/playback",
+    "/api/v1/admin/playback",
+    "/api/v1/me/continue-watching",
+    "/media",
+)
 
 
 async def create_tables(engine: AsyncEngine) -> None:
@@ -92,7 +99,7 @@ def create_app(
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
         readiness_checks={"database": database_check(engine), "media_store": media_store},
-        route_prefixes=("/api/v1/playback", "/api/v1/me/continue-watching", "/media"),
+        route_prefixes=ROUTE_PREFIXES,
     )
     app.state.playback = Playback(
         settings=settings,

@@ -39,13 +39,17 @@ class PlayableVideo(Base):
     media_event_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     @property
-    def playable(self) -> bool:
+    def previewable(self) -> bool:
+        """Encoded and still in the catalog: admins may watch it, published or not."""
         return (
-            self.published
-            and not self.deleted
+            not self.deleted
             and self.media_status == MEDIA_READY
             and bool(self.hls_prefix and self.master_key)
         )
+
+    @property
+    def playable(self) -> bool:
+        return self.published and self.previewable
 
 
 class VideoRating(Base):

@@ -9,16 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from apis.playback import progress, service
+from apis.playback import previews, progress, service
 from apis.playback.config import PlaybackSettings
 from apis.playback.edge import CORS_HEADERS, PREFLIGHT_HEADERS, MediaEdge
 from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import GrantSigner
 from apis.playback.schemas import PlaybackGrantPublic, ProgressPage, ProgressPublic, ProgressUpdate
-from codeflix.auth import CurrentUser
+from codeflix.auth import CurrentUser, Principal, require_roles
 from codeflix.ratings import max_rating_of
 
 router = APIRouter()
+# Admins preview what they manage; ``admin`` holds every role, so it may too.
+PREVIEW_ROLE = "catalog-admin"
 
 
 @dataclass
@@ -83,6 +85,34 @@ async def create_grant(
         base_url=playback.media_base_url(str(request.base_url)),
         now=playback.edge.clock(),
         max_rating=max_rating_of(user.claims),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return grant
+
+
+@router.post(
+    "/api/v1/admin/playback/{video_id}",
+    response_model=PlaybackGrantPublic,
+    tags=["playback"],
+    responses={403: {"description": "not a catalog admin"}, 404: {"description": "not encoded"}},
+)
+async def create_preview_grant(
+    video_id: str,
+    admin: Annotated[Principal, Depends(require_roles(PREVIEW_ROLE))],
+    playback: PlaybackDep,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+) -> PlaybackGrantPublic:
+    """Signed URLs that let a catalog admin preview any encoded video, published or not."""
+    grant = await previews.issue_preview_grant(
+        session=session,
+        signer=playback.signer,
+        video_id=video_id,
+        admin_id=admin.subject,
+        ttl_seconds=playback.settings.grant_ttl_seconds,
+        base_url=playback.media_base_url(str(request.base_url)),
+        now=playback.edge.clock(),
     )
     response.headers["Cache-Control"] = "no-store"
     return grant

@@ -60,11 +60,29 @@ async def issue_grant(
     except Problem:
         grants_issued.labels(outcome="not_entitled").inc()
         raise
+    grants_issued.labels(outcome="issued").inc()
+    return sign_grant(
+        signer=signer,
+        video=video,
+        user_id=user_id,
+        max_height=entitlement.max_height,
+        expires_at=int(now) + ttl_seconds,
+        base_url=base_url,
+    )
+
+
+def sign_grant(
+    *,
+    signer: GrantSigner,
+    video: PlayableVideo,
+    user_id: str,
+    max_height: int | None,
+    expires_at: int,
+    base_url: str,
+) -> PlaybackGrantPublic:
+    """The signed URLs of a playable video's master playlist, poster and seek previews."""
     tree, master = video.hls_prefix, video.master_key
     assert tree is not None and master is not None
-    expires_at = int(now) + ttl_seconds
-
-    limit = entitlement.max_height
     tokens: dict[str, str] = {}
 
     def signed_url(key: str | None) -> str | None:
@@ -75,19 +93,18 @@ async def issue_grant(
         # elsewhere gets a grant of its own folder.
         prefix = tree if key.startswith(tree) else _folder(key)
         if prefix not in tokens:
-            denied = taller_rungs(video.renditions, limit) if prefix == tree else ()
-            grant = Grant(prefix, expires_at, user_id=user_id, max_height=limit, denied=denied)
+            denied = taller_rungs(video.renditions, max_height) if prefix == tree else ()
+            grant = Grant(prefix, expires_at, user_id=user_id, max_height=max_height, denied=denied)
             tokens[prefix] = signer.sign(grant)
         return media_url(base_url, tokens[prefix], key)
 
-    grants_issued.labels(outcome="issued").inc()
     return PlaybackGrantPublic(
         video_id=video.video_id,
         manifest_url=signed_url(master) or "",
         expires_at=datetime.fromtimestamp(expires_at, UTC),
         poster_url=signed_url(video.poster_key),
         thumbnails_url=signed_url(video.thumbnails_key),
-        max_height=limit,
+        max_height=max_height,
     )
 
 

@@ -1,10 +1,10 @@
 import type { ReactNode } from "react";
 import { Link, Route, Routes } from "react-router";
 import { RequireAuth } from "@/features/auth/components/RequireAuth";
-import { CastPage } from "./catalog/CastPage";
-import { CategoriesPage } from "./catalog/CategoriesPage";
-import { GenresPage } from "./catalog/GenresPage";
-import { VideosPage } from "./catalog/VideosPage";
+import { CastMemberPage, CastPage } from "./catalog/CastPage";
+import { CategoriesPage, CategoryPage } from "./catalog/CategoriesPage";
+import { GenrePage, GenresPage } from "./catalog/GenresPage";
+import { VideoPage, VideosPage } from "./catalog/VideosPage";
 import { AdminLayout } from "./components/AdminLayout";
 import { RoleGate } from "./components/RoleGate";
 import { DashboardPage } from "./dashboard/components/DashboardPage";
@@ -26,9 +26,13 @@ interface AdminRoute {
 export const adminRoutes: readonly AdminRoute[] = [
   { path: "", label: "Dashboard", roles: ANY_ADMIN, element: <DashboardPage /> },
   { path: "videos", label: "Videos", roles: CATALOG, element: <VideosPage /> },
+  { path: "videos/:id", roles: CATALOG, element: <VideoPage /> },
   { path: "categories", label: "Categories", roles: CATALOG, element: <CategoriesPage /> },
+  { path: "categories/:id", roles: CATALOG, element: <CategoryPage /> },
   { path: "genres", label: "Genres", roles: CATALOG, element: <GenresPage /> },
+  { path: "genres/:id", roles: CATALOG, element: <GenrePage /> },
   { path: "cast", label: "Cast", roles: CATALOG, element: <CastPage /> },
+  { path: "cast/:id", roles: CATALOG, element: <CastMemberPage /> },
   { path: "plans", label: "Plans", roles: SUBSCRIPTIONS, element: <PlansAdminPage /> },
   { path: "subscribers", label: "Subscribers", roles: SUBSCRIPTIONS, element: <SubscribersPage /> },
   { path: "subscribers/:id", roles: SUBSCRIPTIONS, element: <SubscriptionPage /> },

@@ -372,6 +372,26 @@ export interface paths {
         patch: operations["update_plan_api_v1_admin_plans__plan_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/playback/{video_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Preview Grant
+         * @description Signed URLs that let a catalog admin preview any encoded video, published or not.
+         */
+        post: operations["create_preview_grant_api_v1_admin_playback__video_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/search/synonyms": {
         parameters: {
             query?: never;
@@ -566,6 +586,26 @@ export interface paths {
          * @description Change some fields of a video (If-Match required).
          */
         patch: operations["update_video_api_v1_admin_videos__video_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/admin/videos/{video_id}/encodings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Encoding
+         * @description Encode a failed master again; the encoder resumes from the chunks it already has.
+         */
+        post: operations["retry_encoding_api_v1_admin_videos__video_id__encodings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/videos/{video_id}/uploads": {
@@ -3102,6 +3142,51 @@ export interface operations {
             };
         };
     };
+    create_preview_grant_api_v1_admin_playback__video_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackGrantPublic"];
+                };
+            };
+            /** @description not a catalog admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not encoded */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_synonyms_api_v1_admin_search_synonyms_get: {
         parameters: {
             query?: never;
@@ -3524,6 +3609,53 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VideoPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    retry_encoding_api_v1_admin_videos__video_id__encodings_post: {
+        parameters: {
+            query?: {
+                kind?: "video" | "trailer";
+            };
+            header?: never;
+            path: {
+                video_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaAdmin"];
+                };
+            };
+            /** @description no such video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the media is not a failed encode of a stored master */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

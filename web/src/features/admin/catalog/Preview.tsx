@@ -1,0 +1,155 @@
+import type Hls from "hls.js";
+import { useEffect, useRef, useState } from "react";
+import { ErrorNotice } from "@/components/Feedback";
+import { parseThumbnails } from "@/features/player/lib/thumbnails";
+import { type MediaAdmin, type PreviewGrant, previewGrant, type Video } from "../api/admin";
+import { formatBytes } from "../lib/uploads";
+
+interface Rendition {
+  name?: string;
+  width?: number;
+  height?: number;
+  bandwidth?: number;
+  codecs?: string;
+  size_bytes?: number;
+}
+
+/** Play a ready video before publishing it (a role-based grant: no subscription needed), with
+ * its renditions, its poster and the sprite sheets of its seek-preview thumbnails. */
+export function Preview({ video, media }: { video: Video; media: MediaAdmin }) {
+  const [grant, setGrant] = useState<PreviewGrant | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [sprites, setSprites] = useState<string[]>([]);
+  const element = useRef<HTMLVideoElement>(null);
+
+  useEffect(() => {
+    const target = element.current;
+    if (!grant || !target) return;
+    let hls: Hls | null = null;
+    let cancelled = false;
+    void import("hls.js").then(({ default: HlsClass }) => {
+      if (cancelled) return;
+      if (HlsClass.isSupported()) {
+        hls = new HlsClass();
+        hls.loadSource(grant.manifest_url);
+        hls.attachMedia(target);
+        hls.on(HlsClass.Events.ERROR, (_e, data) => {
+          if (data.fatal) setError(new Error(`The stream could not be played (${data.details}).`));
+        });
+      } else {
+        target.src = grant.manifest_url;
+      }
+      void target.play().catch(() => undefined);
+    });
+    return () => {
+      cancelled = true;
+      hls?.destroy();
+    };
+  }, [grant]);
+
+  useEffect(() => {
+    const url = grant?.thumbnails_url;
+    if (!url) return;
+    const absolute = new URL(url, window.location.origin).toString();
+    fetch(absolute)
+      .then((r) => (r.ok ? r.text() : ""))
+      .then((vtt) => {
+        const cues = parseThumbnails(vtt, absolute);
+        setSprites([...new Set(cues.map((c) => c.url))]);
+      })
+      .catch(() => setSprites([]));
+  }, [grant?.thumbnails_url]);
+
+  const renditions = ((media.renditions ?? []) as Rendition[])
+    .slice()
+    .sort((a, b) => (b.height ?? 0) - (a.height ?? 0));
+
+  return (
+    <section className="panel admin-preview" aria-labelledby="preview-title">
+      <h2 id="preview-title">Preview</h2>
+      {grant ? (
+        <video
+          ref={element}
+          className="admin-preview__video"
+          controls
+          muted
+          playsInline
+          poster={grant.poster_url ?? undefined}
+          aria-label={`Preview of ${video.title}`}
+        />
+      ) : (
+        <button
+          type="button"
+          className="button"
+          onClick={async () => {
+            setError(null);
+            try {
+              setGrant(await previewGrant(video.id));
+            } catch (e) {
+              setError(e);
+            }
+          }}
+        >
+          Play preview
+        </button>
+      )}
+      {error !== null && <ErrorNotice error={error} />}
+      <h3>Renditions</h3>
+      <div className="admin-table__wrap">
+        <table className="admin-table" aria-label="Renditions">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Resolution</th>
+              <th scope="col">Bit rate</th>
+              <th scope="col">Codecs</th>
+              <th scope="col">Size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {renditions.map((r) => (
+              <tr key={r.name ?? `${r.width}x${r.height}`}>
+                <td>{r.name}</td>
+                <td>
+                  {r.width}×{r.height}
+                </td>
+                <td>{r.bandwidth ? `${Math.round(r.bandwidth / 1000)} kbit/s` : "–"}</td>
+                <td>
+                  <code>{r.codecs}</code>
+                </td>
+                <td>{r.size_bytes ? formatBytes(r.size_bytes) : "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {media.duration_seconds != null && (
+        <p className="muted">Length: {media.duration_seconds.toFixed(1)} s</p>
+      )}
+      {grant && (
+        <div className="admin-preview__images">
+          {grant.poster_url && (
+            <figure>
+              <img
+                src={grant.poster_url}
+                alt={`Poster of ${video.title}`}
+                className="admin-preview__poster"
+              />
+              <figcaption>Poster</figcaption>
+            </figure>
+          )}
+          {sprites.map((src, i) => (
+            <figure key={src}>
+              <img
+                src={src}
+                alt={`Thumbnail sprite sheet ${i + 1}`}
+                className="admin-preview__sprite"
+              />
+              <figcaption>Sprite sheet {i + 1}</figcaption>
+            </figure>
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
