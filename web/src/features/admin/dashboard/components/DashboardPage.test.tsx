@@ -76,7 +76,10 @@ describe("dashboard", () => {
     const encodes = screen.getByTestId("card-encodes");
     expect(within(encodes).getByText("waiting").nextSibling).toHaveTextContent("3");
     const failed = screen.getByTestId("card-failed-encodes-in-the-last-24-h");
-    expect(failed).toHaveTextContent("Sintel");
+    expect(within(failed).getByRole("link", { name: "Sintel" })).toHaveAttribute(
+      "href",
+      "/admin/videos/v1",
+    );
     expect(failed).toHaveTextContent("not_media: the file has no video stream");
     expect(failed).toHaveTextContent("3 h ago");
     const ray = screen.getByTestId("card-ray-workers");

@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { Link } from "react-router";
 import { ErrorNotice, Spinner } from "@/components/Feedback";
 import { CATALOG, mayOpen, SUBSCRIPTIONS } from "../../lib/roles";
 import { useRoles } from "../../lib/useRoles";
@@ -178,7 +179,10 @@ function Failures({ failed }: { failed: CatalogStats["failed_last_24h"] }) {
       {failed.map((f) => (
         <li key={`${f.video_id}-${f.kind}-${f.failed_at}`}>
           <p>
-            <strong>{f.title}</strong> <span className="muted">({f.kind})</span>{" "}
+            <Link to={`/admin/videos/${f.video_id}`}>
+              <strong>{f.title}</strong>
+            </Link>{" "}
+            <span className="muted">({f.kind})</span>{" "}
             <span className="muted">{ago(f.failed_at)}</span>
           </p>
           <p className="failures__reason">{f.error || "no reason given"}</p>

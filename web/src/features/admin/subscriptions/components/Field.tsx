@@ -16,11 +16,11 @@ export function Field({
   children: ReactNode;
 }) {
   return (
-    <div className="field">
+    <div className="admin-field">
       <label htmlFor={id}>{label}</label>
       {children}
       {hint && !error && (
-        <p className="field-hint muted" id={`${id}-hint`}>
+        <p className="admin-field__hint muted" id={`${id}-hint`}>
           {hint}
         </p>
       )}

@@ -51,7 +51,7 @@ export function PlanForm({
 
   return (
     <form
-      className="form admin-form"
+      className="admin-form"
       onSubmit={submit}
       noValidate
       aria-label={plan ? `Edit ${plan.name}` : "New plan"}
@@ -121,7 +121,7 @@ export function PlanForm({
           onChange={set("max_video_height")}
         />
       </Field>
-      <div className="form__actions">
+      <div className="admin-form__actions">
         <button type="submit" className="button" disabled={save.isPending}>
           {save.isPending ? "Saving…" : plan ? "Save changes" : "Create plan"}
         </button>

@@ -46,7 +46,7 @@ export function PlansAdminPage() {
         </p>
       )}
       {editing?.mode === "create" && (
-        <section className="panel" aria-labelledby="new-plan-title">
+        <section aria-labelledby="new-plan-title">
           <h2 id="new-plan-title">New plan</h2>
           <PlanForm
             onDone={(plan) => done(`Created ${plan.name}.`)}
@@ -55,7 +55,7 @@ export function PlansAdminPage() {
         </section>
       )}
       {editing?.mode === "edit" && (
-        <section className="panel" aria-labelledby="edit-plan-title">
+        <section aria-labelledby="edit-plan-title">
           <h2 id="edit-plan-title">Edit {editing.plan.name}</h2>
           <PlanForm
             key={editing.plan.id}
@@ -80,8 +80,8 @@ export function PlansAdminPage() {
         </EmptyState>
       )}
       {plans.data && plans.data.items.length > 0 && (
-        <div className="table-scroll">
-          <table className="table">
+        <div className="admin-table__wrap">
+          <table className="admin-table">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -108,7 +108,11 @@ export function PlansAdminPage() {
                   <td>{planQuality(plan)}</td>
                   <td>{plan.trial_days ? `${plan.trial_days} days` : "none"}</td>
                   <td>
-                    <span className={plan.is_active ? "status status--good" : "status"}>
+                    <span
+                      className={
+                        plan.is_active ? "admin-status admin-status--good" : "admin-status"
+                      }
+                    >
                       {plan.is_active ? "active" : "retired"}
                     </span>
                   </td>

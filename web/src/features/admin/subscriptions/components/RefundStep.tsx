@@ -61,7 +61,7 @@ export function RefundStep({
           ` (${formatMoney(payment.refunded_amount, payment.currency)} refunded before)`}
         .
       </p>
-      <div className="form admin-form">
+      <div className="refund-fields">
         <Field id="refund-amount" label="Amount to refund" error={amountError}>
           <input
             {...fieldProps("refund-amount", amountError)}

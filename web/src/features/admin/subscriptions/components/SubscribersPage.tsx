@@ -26,8 +26,8 @@ export function SubscribersPage() {
   return (
     <div className="admin-page">
       <h1>Subscribers</h1>
-      <form className="filters" onSubmit={search} aria-label="Filter subscribers">
-        <div className="field">
+      <form className="admin-filters" onSubmit={search} aria-label="Filter subscribers">
+        <div className="admin-filters__field">
           <label htmlFor="filter-email">Email contains</label>
           <input
             id="filter-email"
@@ -37,7 +37,7 @@ export function SubscribersPage() {
             placeholder="ana@"
           />
         </div>
-        <div className="field">
+        <div className="admin-filters__field">
           <label htmlFor="filter-status">Status</label>
           <select
             id="filter-status"
@@ -54,7 +54,7 @@ export function SubscribersPage() {
             ))}
           </select>
         </div>
-        <div className="field">
+        <div className="admin-filters__field">
           <label htmlFor="filter-plan">Plan</label>
           <select
             id="filter-plan"
@@ -95,8 +95,8 @@ export function SubscribersPage() {
       )}
       {list.data && list.data.items.length > 0 && (
         <>
-          <div className="table-scroll">
-            <table className="table" aria-busy={list.isPlaceholderData}>
+          <div className="admin-table__wrap">
+            <table className="admin-table" aria-busy={list.isPlaceholderData}>
               <thead>
                 <tr>
                   <th scope="col">Subscriber</th>
@@ -124,7 +124,7 @@ export function SubscribersPage() {
               </tbody>
             </table>
           </div>
-          <nav className="pager" aria-label="Pages of subscribers">
+          <nav className="admin-pager" aria-label="Pages of subscribers">
             <button
               type="button"
               className="button button--ghost button--small"
@@ -153,6 +153,8 @@ export function StatusBadge({ status }: { status: string }) {
   const tone =
     status === "active" || status === "trialing" ? "good" : status === "past_due" ? "warn" : "";
   return (
-    <span className={tone ? `status status--${tone}` : "status"}>{status.replace("_", " ")}</span>
+    <span className={tone ? `admin-status admin-status--${tone}` : "admin-status"}>
+      {status.replace("_", " ")}
+    </span>
   );
 }

@@ -172,8 +172,8 @@ function Payments({
       {payments.isError && <ErrorNotice error={payments.error} />}
       {payments.data && items.length === 0 && <p className="muted">No payments yet.</p>}
       {items.length > 0 && (
-        <div className="table-scroll">
-          <table className="table">
+        <div className="admin-table__wrap">
+          <table className="admin-table">
             <thead>
               <tr>
                 <th scope="col">Date</th>
@@ -215,7 +215,7 @@ function Payments({
         </div>
       )}
       {(pages.page > 1 || payments.data?.next_cursor) && (
-        <nav className="pager" aria-label="Pages of payments">
+        <nav className="admin-pager" aria-label="Pages of payments">
           <button
             type="button"
             className="button button--ghost button--small"
