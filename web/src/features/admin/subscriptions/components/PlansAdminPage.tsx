@@ -81,7 +81,7 @@ export function PlansAdminPage() {
       )}
       {plans.data && plans.data.items.length > 0 && (
         <div className="admin-table__wrap">
-          <table className="admin-table">
+          <table className="admin-table admin-table--rows">
             <thead>
               <tr>
                 <th scope="col">Name</th>

@@ -96,7 +96,7 @@ export function SubscribersPage() {
       {list.data && list.data.items.length > 0 && (
         <>
           <div className="admin-table__wrap">
-            <table className="admin-table" aria-busy={list.isPlaceholderData}>
+            <table className="admin-table admin-table--rows" aria-busy={list.isPlaceholderData}>
               <thead>
                 <tr>
                   <th scope="col">Subscriber</th>

@@ -173,7 +173,7 @@ function Payments({
       {payments.data && items.length === 0 && <p className="muted">No payments yet.</p>}
       {items.length > 0 && (
         <div className="admin-table__wrap">
-          <table className="admin-table">
+          <table className="admin-table admin-table--rows">
             <thead>
               <tr>
                 <th scope="col">Date</th>
