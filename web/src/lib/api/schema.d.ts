@@ -560,6 +560,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/videos/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Media Events
+         * @description Server-Sent Events, one per change:
+         *
+         *     - `event: media`, `data: {"video_id", "kind", "status", "error"}` when a media's status changes;
+         *     - `event: progress`, `data: {"video_id", "kind", "percent", "eta_seconds"}` while encoding.
+         *
+         *     Each event has an `id:` line; a `: keep-alive` comment comes when nothing happened for 15 s.
+         */
+        get: operations["media_events_api_v1_admin_videos_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/videos/{video_id}": {
         parameters: {
             query?: never;
@@ -1504,20 +1529,29 @@ export interface components {
             encoded_location?: string | null;
             /** Error */
             error?: string | null;
-            /** Poster */
+            /**
+             * Poster
+             * @description storage key of the poster image
+             */
             poster?: string | null;
             /** Raw Location */
             raw_location?: string | null;
             /** Renditions */
-            renditions?: {
-                [key: string]: unknown;
-            }[] | null;
+            renditions?: components["schemas"]["RenditionAdmin"][] | null;
+            /**
+             * Sprites
+             * @description storage keys of the sprite sheets the WebVTT points into
+             */
+            sprites?: string[] | null;
             /**
              * Status
              * @enum {string}
              */
             status: "pending" | "uploading" | "processing" | "ready" | "failed";
-            /** Thumbnails */
+            /**
+             * Thumbnails
+             * @description storage key of the seek-preview WebVTT
+             */
             thumbnails?: string | null;
         };
         /**
@@ -1846,6 +1880,42 @@ export interface components {
              * @default
              */
             reason: string;
+        };
+        /**
+         * RenditionAdmin
+         * @description One rung of an encoded ladder, for the admin's rendition table.
+         */
+        RenditionAdmin: {
+            /**
+             * Average Bandwidth
+             * @description bits per second
+             */
+            average_bandwidth?: number | null;
+            /**
+             * Bandwidth
+             * @description peak bits per second, as the master playlist says
+             */
+            bandwidth: number;
+            /** Codecs */
+            codecs: string;
+            /** Frame Rate */
+            frame_rate?: number | null;
+            /** Height */
+            height: number;
+            /** Name */
+            name: string;
+            /**
+             * Playlist
+             * @description media playlist key relative to the HLS tree
+             */
+            playlist: string;
+            /**
+             * Size Bytes
+             * @description bytes of the rung's init and segments (None: not known)
+             */
+            size_bytes?: number | null;
+            /** Width */
+            width: number;
         };
         /** SearchHit */
         SearchHit: {
@@ -3508,6 +3578,44 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VideoPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    media_events_api_v1_admin_videos_events_get: {
+        parameters: {
+            query?: {
+                video_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
