@@ -42,6 +42,7 @@ export function CategoryPage() {
       collection="categories"
       id={id}
       noun="category"
+      plural="categories"
       listPath="/admin/categories"
       titleOf={(c) => c.name}
       defaults={{ name: "", description: "", is_active: true }}

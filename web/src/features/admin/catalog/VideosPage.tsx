@@ -84,6 +84,7 @@ export function VideoPage() {
       collection="videos"
       id={id}
       noun="video"
+      plural="videos"
       listPath="/admin/videos"
       titleOf={(v) => v.title}
       defaults={{
