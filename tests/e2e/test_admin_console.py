@@ -116,6 +116,11 @@ def create_video(page: Page, title: str, category: str | None = None) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
+def show(locator: Locator) -> None:
+    """Scroll a part of the page to the middle of the screen, for its screenshot."""
+    locator.first.evaluate("e => e.scrollIntoView({block: 'center'})")
+
+
 def slot(page: Page, label: str) -> Locator:
     return page.get_by_role("article", name=label)
 
@@ -188,6 +193,7 @@ def test_an_admin_publishes_a_video_a_viewer_plays(
     page.locator("#upload-video").set_input_files(master)
     expect(master_slot.get_by_text(re.compile(r"uploaded \("))).to_be_visible(timeout=60_000)
     expect(master_slot).to_contain_text("Checksums on")
+    show(master_slot)
     shot(page, "admin-video-upload")
     page.wait_for_function(
         """() => {
@@ -197,6 +203,7 @@ def test_an_admin_publishes_a_video_a_viewer_plays(
         }""",
         timeout=300_000,
     )
+    show(master_slot)
     shot(page, "admin-video-encoding")
     expect(master_slot.locator("[data-status=ready]")).to_be_visible(timeout=300_000)
 
@@ -216,7 +223,7 @@ def test_an_admin_publishes_a_video_a_viewer_plays(
     expect(renditions.first).to_contain_text("720")
     expect(page.get_by_role("img", name="Poster of Lighthouse Keeper")).to_be_visible()
     expect(page.get_by_role("img", name="Thumbnail sprite sheet 1")).to_be_visible()
-    page.get_by_role("heading", name="Preview").scroll_into_view_if_needed()
+    show(page.get_by_role("heading", name="Preview"))
     shot(page, "admin-preview")
 
     # Publish, then a viewer finds it and plays it.
@@ -289,6 +296,7 @@ def test_a_reload_mid_upload_resumes_from_the_stored_offset(
     expect(interrupted).to_contain_text("Choose the same file again")
     stored = server_offset(console, video_id)
     assert stored >= offset
+    show(interrupted)
     shot(page, "admin-upload-interrupted")
 
     page.locator("#upload-video").set_input_files(master)
@@ -330,6 +338,7 @@ def test_two_admins_editing_one_video_get_the_412_flow(
         rows = conflict.get_by_role("row")
         expect(rows.filter(has_text="Title")).to_contain_text(f"{title} (restored)")
         expect(rows.filter(has_text="Description")).to_contain_text("Filmed at low tide.")
+        otto.evaluate("window.scrollTo(0, 0)")
         shot(otto, "admin-conflict")
         conflict.get_by_role("button", name="Reapply my changes").click()
         expect(conflict).to_be_hidden()
