@@ -21,6 +21,7 @@ from apis.catalog.database import migrate
 from apis.catalog.demo import DEMO_OPTIONS, run_demo_title
 from apis.catalog.encoding import reannounce_unfinished
 from apis.catalog.expiry import sweep_forever
+from apis.catalog.live import MediaBroadcaster, subscribe_live
 from apis.catalog.upload_storage import upload_target
 from apis.catalog.uploads import OFFSET_CONTENT_TYPE, Uploads
 from codeflix.auth import Verifier, install_auth, verifier_for
@@ -29,6 +30,7 @@ from codeflix.db import create_engine, database_check
 from codeflix.outbox import OutboxRelay
 from codeflix.platform import Platform
 from codeflix.request_limits import StreamedBody
+from codeflix.shutdown import on_stop_signal
 from codeflix.storage import open_store
 from codeflix.web import service_app
 
@@ -87,6 +89,9 @@ def create_app(
     sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
     target = upload_target(store, part_bytes=settings.upload_part_bytes)
     uploads = Uploads(settings=settings, store=store, target=target)
+    broadcaster = MediaBroadcaster(
+        queue_size=settings.live_queue_size, keepalive_seconds=settings.live_keepalive_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +99,7 @@ def create_app(
             await migrate(engine)
         async with service_bus(settings, platform) as bus:
             await subscribe_all(bus, sessions)
+            await subscribe_live(bus, broadcaster)
             if isinstance(bus, InMemoryBus):
                 async with sessions() as session:
                     await reannounce_unfinished(session=session)
@@ -112,8 +118,12 @@ def create_app(
                 event.listen(session_class, "after_commit", wake_relay)
                 app.state.bus = bus
                 try:
-                    yield
+                    # Live streams end when the process is told to stop, not after the
+                    # server has waited for them (which would be forever).
+                    with on_stop_signal(broadcaster.close):
+                        yield
                 finally:
+                    broadcaster.close()
                     event.remove(session_class, "after_commit", wake_relay)
         await engine.dispose()
 
@@ -133,6 +143,7 @@ def create_app(
     app.state.sessions = sessions
     app.state.store = store
     app.state.uploads = uploads
+    app.state.broadcaster = broadcaster
     for router in (
         routes.router,
         media_routes.router,  # before video_routes: /videos/events is not a video id

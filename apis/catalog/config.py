@@ -28,6 +28,14 @@ class CatalogSettings(ServiceSettings):
     upload_max_idle_hours: float = Field(
         default=7 * 24, gt=0, description="an upload no PATCH touched for this long is dropped"
     )
+    live_keepalive_seconds: float = Field(
+        default=15,
+        gt=0,
+        description="a live stream sends a comment after this long without events",
+    )
+    live_queue_size: int = Field(
+        default=256, ge=1, description="events a live stream may fall behind before it is dropped"
+    )
     migrate_on_start: bool = Field(
         default=True, description="apply the Alembic migrations when the service starts"
     )

@@ -1,4 +1,5 @@
-"""Admin actions on a video's media beyond uploads: retrying a failed encode."""
+"""Admin views and actions on videos' media beyond uploads: the live stream of media status
+and encoding progress, and retrying a failed encode."""
 
 from __future__ import annotations
 
@@ -6,13 +7,48 @@ import uuid
 from typing import Literal
 
 from fastapi import APIRouter, Depends, status
+from fastapi.responses import StreamingResponse
 
 from apis.catalog import encoding, schemas, videos
-from apis.catalog.deps import ADMIN_ROLE, SessionDep, StoreDep
+from apis.catalog.deps import ADMIN_ROLE, BroadcasterDep, SessionDep, StoreDep
+from apis.catalog.models import Video
+from apis.catalog.resources import get_or_404
 from codeflix.auth import require_roles
 
 router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_roles(ADMIN_ROLE))])
 EncodedKind = Literal["video", "trailer"]
+EVENT_STREAM = "text/event-stream"
+STREAM_DESCRIPTION = """Server-Sent Events, one per change:
+
+- `event: media`, `data: {"video_id", "kind", "status", "error"}` when a media's status changes;
+- `event: progress`, `data: {"video_id", "kind", "percent", "eta_seconds"}` while encoding.
+
+Each event has an `id:` line; a `: keep-alive` comment comes when nothing happened for 15 s."""
+
+
+@router.get(
+    "/videos/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {EVENT_STREAM: {"schema": {"type": "string"}}}},
+        404: {"description": "no such video"},
+    },
+    description=STREAM_DESCRIPTION,
+)
+async def media_events(
+    session: SessionDep,
+    broadcaster: BroadcasterDep,
+    video_id: uuid.UUID | None = None,
+) -> StreamingResponse:
+    """Live media status and encoding progress of every video, or of one (``video_id``)."""
+    if video_id is not None:
+        await get_or_404(session, Video, video_id)
+    await session.close()  # a stream may stay open for hours: hold no connection meanwhile
+    return StreamingResponse(
+        broadcaster.stream(str(video_id) if video_id else None),
+        media_type=EVENT_STREAM,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.post(

@@ -118,6 +118,7 @@ class InMemoryBus:
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         prefetch: int = 10,
         single_active: bool = False,
+        transient: bool = False,
     ) -> None:
         # One process, one consumer per queue: single_active holds by construction.
         subscription = Subscription(
@@ -128,6 +129,7 @@ class InMemoryBus:
             tuple(retry_delays),
             prefetch,
             single_active,
+            transient,
         )
         if queue in self._subscriptions:
             raise BusError(f"queue {queue!r} already has a consumer in this process")
@@ -148,6 +150,8 @@ class InMemoryBus:
             message = await queue.get()
             try:
                 outcome = await handle_delivery(subscription, message.body, message.attempt)
+                if subscription.transient:
+                    continue  # at most once: a failed event is dropped (`finally` still runs)
                 if outcome.action == "retry":
                     message.attempt += 1
                     message.headers[ATTEMPT_HEADER] = message.attempt

@@ -60,6 +60,10 @@ class Subscription:
     # One consumer of the queue at a time across every process (RabbitMQ's single active
     # consumer): for handlers whose events must not be applied side by side.
     single_active: bool = False
+    # A queue of this process alone, gone when it disconnects: every replica gets a copy of
+    # each event. Nothing waits in it while the process is away, and an event its handler
+    # fails on is dropped (no retries, no dead letters): for live views, not for state.
+    transient: bool = False
 
     def __post_init__(self) -> None:
         if not _QUEUE_NAME.match(self.queue):
@@ -115,11 +119,14 @@ class Bus(Protocol):
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         prefetch: int = 10,
         single_active: bool = False,
+        transient: bool = False,
     ) -> None:
         """Consume the events whose type matches ``routing_keys`` (``*``/``#`` wildcards).
 
         ``single_active``: only one consumer of ``queue`` receives events at a time, however
         many processes subscribe (the others take over when it goes away).
+        ``transient``: ``queue`` belongs to this process alone (give it a unique name) and
+        disappears with it; events are delivered at most once, while it is connected.
         """
 
     async def dead_letters(self, queue: str, *, limit: int = 100) -> list[DeadLetter]:

@@ -23,6 +23,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
+from codeflix.bus.delivery import handle_delivery
 from codeflix.bus.port import (
     DEAD_LETTER_EXCHANGE,
     DEFAULT_MAX_ATTEMPTS,
@@ -38,6 +39,7 @@ from codeflix.bus.rabbitmq_settle import settle
 from codeflix.bus.rabbitmq_topology import (
     declare_consumer_queues,
     declare_exchanges,
+    declare_transient_queue,
 )
 from codeflix.events import Envelope
 
@@ -199,6 +201,7 @@ class RabbitMQBus(DeadLetterOps):
         retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         prefetch: int = 10,
         single_active: bool = False,
+        transient: bool = False,
     ) -> None:
         subscription = Subscription(
             queue,
@@ -208,6 +211,7 @@ class RabbitMQBus(DeadLetterOps):
             tuple(retry_delays),
             prefetch,
             single_active,
+            transient,
         )
         self._subscriptions.append(subscription)
         if self._connection is not None:
@@ -218,16 +222,23 @@ class RabbitMQBus(DeadLetterOps):
         channel = await self._connection.channel(publisher_confirms=True)
         await channel.set_qos(prefetch_count=subscription.prefetch)
         await declare_exchanges(channel, self.exchange_name, self.dead_letter_exchange_name)
-        queue = await declare_consumer_queues(
-            channel, subscription, self.exchange_name, self.dead_letter_exchange_name
-        )
+        if subscription.transient:
+            queue = await declare_transient_queue(channel, subscription, self.exchange_name)
+        else:
+            queue = await declare_consumer_queues(
+                channel, subscription, self.exchange_name, self.dead_letter_exchange_name
+            )
 
         async def on_message(message: AbstractIncomingMessage) -> None:
             task = asyncio.current_task()
             if task is not None:
                 self._in_flight.add(task)
             try:
-                await settle(subscription, channel, message, self.dead_letter_exchange_name)
+                if subscription.transient:
+                    await handle_delivery(subscription, message.body, 1)
+                    await message.ack()  # at most once, whatever the handler made of it
+                else:
+                    await settle(subscription, channel, message, self.dead_letter_exchange_name)
             finally:
                 if task is not None:
                     self._in_flight.discard(task)

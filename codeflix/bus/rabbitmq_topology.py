@@ -82,3 +82,16 @@ async def declare_consumer_queues(
             ),
         )
     return queue
+
+
+async def declare_transient_queue(
+    channel: AbstractChannel, subscription: Subscription, exchange: str
+) -> AbstractQueue:
+    """A process's own queue (exclusive, auto-deleted, classic): RabbitMQ drops it when the
+    connection ends, so it needs no place in the deployed topology."""
+    queue = await channel.declare_queue(
+        subscription.queue, durable=False, exclusive=True, auto_delete=True
+    )
+    for key in subscription.routing_keys:
+        await queue.bind(exchange, routing_key=key)
+    return queue

@@ -131,6 +131,22 @@ class BusContract:
         assert dead.reason is not None and "still broken" in dead.reason
         assert Envelope.model_validate_json(dead.body) == event
 
+    async def test_a_transient_queue_gets_every_event_once_and_drops_what_fails(
+        self, bus: Bus, queue_name: Callable[[], str]
+    ) -> None:
+        live, failing = Recorder(), Recorder(fail_times=99, error=RuntimeError("slow client"))
+        first, second = queue_name(), queue_name()
+        await bus.subscribe(first, ["video.*"], live, transient=True)
+        await bus.subscribe(second, ["video.uploaded"], failing, transient=True)
+        events = [uploaded("a"), uploaded("b")]
+        for event in events:
+            await bus.publish(event)
+        await eventually(lambda: len(live.seen) == 2 and len(failing.seen) == 2)
+        await asyncio.sleep(0.3)
+        assert [e.id for e in live.seen] == [e.id for e in events]
+        assert failing.attempts == [1, 1]  # never retried
+        assert len(failing.seen) == 2
+
     async def test_permanent_failure_is_dead_lettered_without_retry(
         self, bus: Bus, queue_name: Callable[[], str]
     ) -> None:

@@ -132,3 +132,26 @@ async def test_a_single_active_queue_feeds_one_process_at_a_time(
     # Every event went to the one active consumer, in order.
     [active] = [seen for seen in handled.values() if seen]
     assert active == [f"v{n}" for n in range(20)]
+
+
+async def test_each_replica_gets_its_own_transient_queue_gone_with_it(
+    amqp_url: str, names: Names
+) -> None:
+    replicas = [names.bus(amqp_url) for _ in range(2)]
+    recorders = [Recorder(), Recorder()]
+    queues = [names.queue("live"), names.queue("live")]
+    for replica, recorder, queue in zip(replicas, recorders, queues, strict=True):
+        await replica.start()
+        await replica.subscribe(queue, ["video.uploaded"], recorder, transient=True)
+    event = uploaded("every-replica")
+    await replicas[0].publish(event)
+    await eventually(lambda: all(len(r.seen) == 1 for r in recorders))
+    assert all(r.seen[0].id == event.id for r in recorders)
+    for replica in replicas:
+        await replica.close()
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        for queue in queues:
+            channel = await connection.channel()
+            with pytest.raises(aio_pika.exceptions.ChannelNotFoundEntity):
+                await channel.declare_queue(queue, passive=True)

@@ -26,7 +26,7 @@ def test_every_resource_matches_the_schema_of_its_kind(doc: dict[str, Any]) -> N
     manifests.validate(doc)
 
 
-def test_routes_reach_the_service_and_uploads_are_never_cut_or_replayed() -> None:
+def test_routes_reach_the_service_and_uploads_and_streams_are_never_cut_or_replayed() -> None:
     [service] = of_kind("Service")
     uploads, api = of_kind("VirtualService")[0]["spec"]["http"]
     for route in (uploads, api):
@@ -35,6 +35,7 @@ def test_routes_reach_the_service_and_uploads_are_never_cut_or_replayed() -> Non
     pattern = re.compile(uploads["match"][0]["uri"]["regex"])
     assert pattern.match("/api/v1/admin/videos/123/uploads/456")
     assert not pattern.match("/api/v1/admin/videos/123")
+    assert {"exact": "/api/v1/admin/videos/events"} in [m["uri"] for m in uploads["match"]]
     assert uploads["timeout"] == "0s" and uploads["retries"]["attempts"] == 0
     assert set(api["retries"]["retryOn"].split(",")) <= {"connect-failure", "refused-stream"}
 

@@ -560,6 +560,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/videos/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Media Events
+         * @description Server-Sent Events, one per change:
+         *
+         *     - `event: media`, `data: {"video_id", "kind", "status", "error"}` when a media's status changes;
+         *     - `event: progress`, `data: {"video_id", "kind", "percent", "eta_seconds"}` while encoding.
+         *
+         *     Each event has an `id:` line; a `: keep-alive` comment comes when nothing happened for 15 s.
+         */
+        get: operations["media_events_api_v1_admin_videos_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/videos/{video_id}": {
         parameters: {
             query?: never;
@@ -3508,6 +3533,44 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VideoPublic"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    media_events_api_v1_admin_videos_events_get: {
+        parameters: {
+            query?: {
+                video_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description no such video */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
