@@ -116,9 +116,9 @@ def create_video(page: Page, title: str, category: str | None = None) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
-def show(locator: Locator) -> None:
-    """Scroll a part of the page to the middle of the screen, for its screenshot."""
-    locator.first.evaluate("e => e.scrollIntoView({block: 'center'})")
+def show(locator: Locator, block: str = "center") -> None:
+    """Scroll a part of the page into the screen, for its screenshot."""
+    locator.first.evaluate("(e, block) => e.scrollIntoView({block})", block)
 
 
 def slot(page: Page, label: str) -> Locator:
@@ -223,7 +223,7 @@ def test_an_admin_publishes_a_video_a_viewer_plays(
     expect(renditions.first).to_contain_text("720")
     expect(page.get_by_role("img", name="Poster of Lighthouse Keeper")).to_be_visible()
     expect(page.get_by_role("img", name="Thumbnail sprite sheet 1")).to_be_visible()
-    show(page.get_by_role("heading", name="Preview"))
+    show(page.get_by_role("heading", name="Preview"), "start")
     shot(page, "admin-preview")
 
     # Publish, then a viewer finds it and plays it.
