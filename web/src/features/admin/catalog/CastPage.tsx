@@ -41,6 +41,7 @@ export function CastMemberPage() {
       collection="cast-members"
       id={id}
       noun="cast member"
+      plural="cast members"
       listPath="/admin/cast"
       titleOf={(m) => m.name}
       defaults={{ name: "", type: "actor" }}

@@ -26,7 +26,7 @@ export function CategoriesPage() {
       ]}
       columns={[
         { header: "Name", cell: (c) => c.name },
-        { header: "Description", cell: (c) => c.description ?? "" },
+        { header: "Description", cell: (c) => c.description ?? "", wide: true },
         { header: "Status", cell: (c) => (c.is_active ? "Active" : "Inactive") },
       ]}
       linkTo={(c) => c.id}
@@ -42,6 +42,7 @@ export function CategoryPage() {
       collection="categories"
       id={id}
       noun="category"
+      plural="categories"
       listPath="/admin/categories"
       titleOf={(c) => c.name}
       defaults={{ name: "", description: "", is_active: true }}

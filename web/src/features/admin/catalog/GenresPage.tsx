@@ -49,6 +49,7 @@ export function GenrePage() {
       collection="genres"
       id={id}
       noun="genre"
+      plural="genres"
       listPath="/admin/genres"
       titleOf={(g) => g.name}
       defaults={{ name: "", is_active: true, categories: [] }}

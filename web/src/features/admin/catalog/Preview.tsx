@@ -5,13 +5,29 @@ import { parseThumbnails } from "@/features/player/lib/thumbnails";
 import { type MediaAdmin, type PreviewGrant, previewGrant, type Video } from "../api/admin";
 import { formatBytes } from "../lib/uploads";
 
-interface Rendition {
+export interface Rendition {
   name?: string;
   width?: number;
   height?: number;
   bandwidth?: number;
+  average_bandwidth?: number;
+  frame_rate?: number;
   codecs?: string;
   size_bytes?: number;
+}
+
+function kbits(bps: number | undefined): string {
+  return bps ? `${Math.round(bps / 1000)} kbit/s` : "–";
+}
+
+/** The rendition's size when the encoder reported it; otherwise estimated from its average
+ * bit rate and the video's length (marked "≈"). */
+export function renditionSize(r: Rendition, durationSeconds: number | null | undefined): string {
+  if (r.size_bytes) return formatBytes(r.size_bytes);
+  if (r.average_bandwidth && durationSeconds) {
+    return `≈ ${formatBytes(Math.round((r.average_bandwidth * durationSeconds) / 8))}`;
+  }
+  return "–";
 }
 
 /** Play a ready video before publishing it (a role-based grant: no subscription needed), with
@@ -67,65 +83,73 @@ export function Preview({ video, media }: { video: Video; media: MediaAdmin }) {
   return (
     <section className="panel admin-preview" aria-labelledby="preview-title">
       <h2 id="preview-title">Preview</h2>
-      {grant ? (
-        <video
-          ref={element}
-          className="admin-preview__video"
-          controls
-          muted
-          playsInline
-          poster={grant.poster_url ?? undefined}
-          aria-label={`Preview of ${video.title}`}
-        />
-      ) : (
-        <button
-          type="button"
-          className="button"
-          onClick={async () => {
-            setError(null);
-            try {
-              setGrant(await previewGrant(video.id));
-            } catch (e) {
-              setError(e);
-            }
-          }}
-        >
-          Play preview
-        </button>
-      )}
-      {error !== null && <ErrorNotice error={error} />}
-      <h3>Renditions</h3>
-      <div className="admin-table__wrap">
-        <table className="admin-table" aria-label="Renditions">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Resolution</th>
-              <th scope="col">Bit rate</th>
-              <th scope="col">Codecs</th>
-              <th scope="col">Size</th>
-            </tr>
-          </thead>
-          <tbody>
-            {renditions.map((r) => (
-              <tr key={r.name ?? `${r.width}x${r.height}`}>
-                <td>{r.name}</td>
-                <td>
-                  {r.width}×{r.height}
-                </td>
-                <td>{r.bandwidth ? `${Math.round(r.bandwidth / 1000)} kbit/s` : "–"}</td>
-                <td>
-                  <code>{r.codecs}</code>
-                </td>
-                <td>{r.size_bytes ? formatBytes(r.size_bytes) : "–"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <div className="admin-preview__grid">
+        <div>
+          {grant ? (
+            <video
+              ref={element}
+              className="admin-preview__video"
+              controls
+              muted
+              playsInline
+              poster={grant.poster_url ?? undefined}
+              aria-label={`Preview of ${video.title}`}
+            />
+          ) : (
+            <button
+              type="button"
+              className="button"
+              onClick={async () => {
+                setError(null);
+                try {
+                  setGrant(await previewGrant(video.id));
+                } catch (e) {
+                  setError(e);
+                }
+              }}
+            >
+              Play preview
+            </button>
+          )}
+          {error !== null && <ErrorNotice error={error} />}
+        </div>
+        <div>
+          <h3>Renditions</h3>
+          <div className="admin-table__wrap">
+            <table className="admin-table admin-renditions" aria-label="Renditions">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Resolution</th>
+                  <th scope="col">Bit rate (avg / peak)</th>
+                  <th scope="col">Codecs</th>
+                  <th scope="col">Size</th>
+                </tr>
+              </thead>
+              <tbody>
+                {renditions.map((r) => (
+                  <tr key={r.name ?? `${r.width}x${r.height}`}>
+                    <td>{r.name}</td>
+                    <td>
+                      {r.width}×{r.height}
+                    </td>
+                    <td>
+                      {kbits(r.average_bandwidth)} / {kbits(r.bandwidth)}
+                    </td>
+                    <td>
+                      <code>{r.codecs}</code>
+                    </td>
+                    <td>{renditionSize(r, media.duration_seconds)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {media.duration_seconds != null && (
+            <p className="muted">Length: {media.duration_seconds.toFixed(1)} s</p>
+          )}
+        </div>
       </div>
-      {media.duration_seconds != null && (
-        <p className="muted">Length: {media.duration_seconds.toFixed(1)} s</p>
-      )}
       {grant && (
         <div className="admin-preview__images">
           {grant.poster_url && (

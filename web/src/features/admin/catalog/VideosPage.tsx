@@ -48,8 +48,8 @@ export function VideosPage() {
       ]}
       columns={[
         { header: "Title", cell: (v) => v.title },
-        { header: "Year", cell: (v) => v.launch_year },
-        { header: "Rating", cell: (v) => v.rating },
+        { header: "Year", cell: (v) => v.launch_year, wide: true },
+        { header: "Rating", cell: (v) => v.rating, wide: true },
         { header: "Published", cell: (v) => (v.published ? "Published" : "Draft") },
         { header: "Master", cell: (v) => <MediaStatus video={v} kind="video" /> },
       ]}
@@ -84,6 +84,7 @@ export function VideoPage() {
       collection="videos"
       id={id}
       noun="video"
+      plural="videos"
       listPath="/admin/videos"
       titleOf={(v) => v.title}
       defaults={{

@@ -83,6 +83,7 @@ export function CatalogEditor<T extends { id: string }>({
   collection,
   id,
   noun,
+  plural,
   fields,
   defaults,
   listPath,
@@ -92,6 +93,8 @@ export function CatalogEditor<T extends { id: string }>({
   collection: Collection;
   id: string | "new";
   noun: string;
+  /** The list's name in "← All …". */
+  plural: string;
   fields: FieldSpec[];
   defaults: FormValues;
   listPath: string;
@@ -223,7 +226,7 @@ export function CatalogEditor<T extends { id: string }>({
   return (
     <section className="admin-page">
       <p className="admin-crumbs">
-        <Link to={listPath}>← All {noun === "cast member" ? "cast" : `${noun}s`}</Link>
+        <Link to={listPath}>← All {plural}</Link>
       </p>
       <h1>{heading}</h1>
       {conflict && (

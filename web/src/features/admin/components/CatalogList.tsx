@@ -14,6 +14,8 @@ export interface FilterSpec {
 export interface Column<T> {
   header: string;
   cell: (item: T) => ReactNode;
+  /** Left out on a phone-sized screen, so the columns that matter fit. */
+  wide?: boolean;
 }
 
 const PAGE_SIZE = "20";
@@ -132,7 +134,11 @@ export function CatalogList<T extends { id: string }>({
               <thead>
                 <tr>
                   {columns.map((c) => (
-                    <th key={c.header} scope="col">
+                    <th
+                      key={c.header}
+                      scope="col"
+                      className={c.wide ? "admin-col--wide" : undefined}
+                    >
                       {c.header}
                     </th>
                   ))}
@@ -142,7 +148,7 @@ export function CatalogList<T extends { id: string }>({
                 {list.data.items.map((item) => (
                   <tr key={item.id}>
                     {columns.map((c, i) => (
-                      <td key={c.header}>
+                      <td key={c.header} className={c.wide ? "admin-col--wide" : undefined}>
                         {i === 0 ? <Link to={linkTo(item)}>{c.cell(item)}</Link> : c.cell(item)}
                       </td>
                     ))}
