@@ -5,6 +5,7 @@ import { formatDate } from "@/lib/format";
 import { useAdminPlans, useAdminSubscriptions } from "../api/queries";
 import { useCursorPages } from "../hooks/useCursorPages";
 import { filtersFrom, paramsFrom, STATUSES, type SubscriberFilters } from "../lib/filters";
+import { StatusBadge } from "./StatusBadge";
 import "./subscriptions.css";
 
 /** Subscribers, newest first: filter by status, plan and (part of) the email address. */
@@ -146,15 +147,5 @@ export function SubscribersPage() {
         </>
       )}
     </div>
-  );
-}
-
-export function StatusBadge({ status }: { status: string }) {
-  const tone =
-    status === "active" || status === "trialing" ? "good" : status === "past_due" ? "warn" : "";
-  return (
-    <span className={tone ? `admin-status admin-status--${tone}` : "admin-status"}>
-      {status.replace("_", " ")}
-    </span>
   );
 }

@@ -15,7 +15,7 @@ import { useCursorPages } from "../hooks/useCursorPages";
 import { refundableCents } from "../lib/payments";
 import { ConfirmStep } from "./ConfirmStep";
 import { RefundStep } from "./RefundStep";
-import { StatusBadge } from "./SubscribersPage";
+import { StatusBadge } from "./StatusBadge";
 import "./subscriptions.css";
 
 const LIVE = ["pending", "trialing", "active", "past_due"];
