@@ -196,6 +196,27 @@ export interface paths {
         patch: operations["update_cast_member_api_v1_admin_cast_members__member_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/catalog/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalog Stats
+         * @description Titles by media status, encodes running and waiting, failures of the last 24 hours and
+         *     the encoder's Ray cluster.
+         */
+        get: operations["catalog_stats_api_v1_admin_catalog_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/categories": {
         parameters: {
             query?: never;
@@ -1334,6 +1355,15 @@ export interface components {
             /** Type */
             type?: ("actor" | "director") | null;
         };
+        /** CatalogStats */
+        CatalogStats: {
+            /** @description null until an encoder reported, or when its last report is overdue */
+            encoder: components["schemas"]["EncoderLoad"] | null;
+            encodes: components["schemas"]["EncodeCounts"];
+            /** Failed Last 24H */
+            failed_last_24h: components["schemas"]["FailedMedia"][];
+            videos_by_media_status: components["schemas"]["MediaStatusCounts"];
+        };
         /** CategoryCreate */
         CategoryCreate: {
             /** Description */
@@ -1398,6 +1428,36 @@ export interface components {
             /** Email Verified */
             email_verified: boolean;
         };
+        /** EncodeCounts */
+        EncodeCounts: {
+            /**
+             * Running
+             * @description encodes the encoder reports progress of
+             */
+            running: number;
+            /**
+             * Waiting
+             * @description masters announced, no progress reported yet
+             */
+            waiting: number;
+        };
+        /**
+         * EncoderLoad
+         * @description The encoder's latest report of its Ray cluster.
+         */
+        EncoderLoad: {
+            /** Cpus Busy */
+            cpus_busy: number;
+            /** Cpus Total */
+            cpus_total: number;
+            /** Nodes */
+            nodes: number;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+        };
         /** FacetValue */
         FacetValue: {
             /** Count */
@@ -1420,6 +1480,28 @@ export interface components {
             rating: components["schemas"]["FacetValue"][];
             /** Year */
             year: components["schemas"]["FacetValue"][];
+        };
+        /** FailedMedia */
+        FailedMedia: {
+            /** Error */
+            error: string | null;
+            /**
+             * Failed At
+             * Format: date-time
+             */
+            failed_at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "video" | "trailer" | "banner" | "thumbnail";
+            /** Title */
+            title: string;
+            /**
+             * Video Id
+             * Format: uuid
+             */
+            video_id: string;
         };
         /** GenreCreate */
         GenreCreate: {
@@ -1553,6 +1635,20 @@ export interface components {
              * @description storage key of the seek-preview WebVTT
              */
             thumbnails?: string | null;
+        };
+        /**
+         * MediaStatusCounts
+         * @description Videos by the status of their master (an upload in progress counts as pending).
+         */
+        MediaStatusCounts: {
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
+            /** Processing */
+            processing: number;
+            /** Ready */
+            ready: number;
         };
         /**
          * MediaView
@@ -2668,6 +2764,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    catalog_stats_api_v1_admin_catalog_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogStats"];
                 };
             };
         };
