@@ -466,9 +466,29 @@ export interface paths {
         };
         /**
          * List Subscriptions
-         * @description Subscriptions, newest first, filtered by status, user or plan.
+         * @description Subscriptions, newest first, filtered by status, user, plan or email.
          */
         get: operations["list_subscriptions_api_v1_admin_subscriptions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/subscriptions/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Subscription Stats
+         * @description Subscriptions playing now per plan, and every subscription by status (dashboard).
+         */
+        get: operations["subscription_stats_api_v1_admin_subscriptions_stats_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1793,6 +1813,21 @@ export interface components {
             /** User Id */
             user_id: string;
         };
+        /** PlanActive */
+        PlanActive: {
+            /**
+             * Active
+             * @description subscriptions that play now: trialing, active or past_due
+             */
+            active: number;
+            /** Name */
+            name: string;
+            /**
+             * Plan Id
+             * Format: uuid
+             */
+            plan_id: string;
+        };
         /** PlanCreate */
         PlanCreate: {
             /**
@@ -2113,6 +2148,11 @@ export interface components {
              * Format: date-time
              */
             current_period_start: string;
+            /**
+             * Email
+             * @description the subscriber's address when they subscribed
+             */
+            email: string | null;
             /** Ended At */
             ended_at: string | null;
             /** Grace Ends At */
@@ -2136,6 +2176,21 @@ export interface components {
             updated_at: string;
             /** User Id */
             user_id: string;
+        };
+        /** SubscriptionStats */
+        SubscriptionStats: {
+            /**
+             * Active By Plan
+             * @description every plan, retired ones included
+             */
+            active_by_plan: components["schemas"]["PlanActive"][];
+            /**
+             * Subscribers
+             * @description subscriptions by status: pending, trialing, active, past_due, canceled, expired
+             */
+            subscribers: {
+                [key: string]: number;
+            };
         };
         /** Suggestion */
         Suggestion: {
@@ -3463,6 +3518,8 @@ export interface operations {
                 status?: components["schemas"]["Status"] | null;
                 user_id?: string | null;
                 plan_id?: string | null;
+                /** @description a part of the subscriber's address, any case */
+                email?: string | null;
                 /** @description `next_cursor` of the previous page */
                 cursor?: string | null;
                 /** @description items per page */
@@ -3490,6 +3547,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    subscription_stats_api_v1_admin_subscriptions_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionStats"];
                 };
             };
         };
