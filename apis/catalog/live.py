@@ -18,6 +18,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -95,19 +96,28 @@ class MediaBroadcaster:
         finally:
             self.subscribers.discard(subscriber)
 
-    async def stream(self, video_id: str | None = None) -> AsyncIterator[str]:
+    async def stream(
+        self, video_id: str | None = None, *, until: float | None = None
+    ) -> AsyncIterator[str]:
         """The text of one SSE stream: events as they come, a comment when none came for
-        ``keepalive_seconds``; it ends when the subscriber is dropped or the service stops
-        (and, through Starlette, when the client goes away)."""
+        ``keepalive_seconds``. It ends when the subscriber is dropped, the service stops,
+        ``until`` (unix seconds: when the caller's token expires) has come, or (through
+        Starlette) the client goes away."""
+        loop = asyncio.get_running_loop()
+        deadline = None if until is None else loop.time() + (until - time.time())
         async with self.subscribe(video_id) as subscriber:
             yield ": connected\n\n"
             while True:
+                wait = self.keepalive_seconds
+                if deadline is not None:
+                    if loop.time() >= deadline:
+                        return  # the console reconnects with a fresh token
+                    wait = min(wait, deadline - loop.time())
                 try:
-                    event = await asyncio.wait_for(
-                        subscriber.queue.get(), timeout=self.keepalive_seconds
-                    )
+                    event = await asyncio.wait_for(subscriber.queue.get(), timeout=wait)
                 except TimeoutError:
-                    yield ": keep-alive\n\n"
+                    if deadline is None or loop.time() < deadline:
+                        yield ": keep-alive\n\n"
                     continue
                 if event is None:
                     return

@@ -13,6 +13,7 @@ from apis.catalog import dashboard, encoding, schemas, videos
 from apis.catalog.deps import (
     ADMIN_ROLE,
     BroadcasterDep,
+    CatalogAdmin,
     EncoderBoardDep,
     SessionDep,
     StoreDep,
@@ -29,7 +30,8 @@ STREAM_DESCRIPTION = """Server-Sent Events, one per change:
 - `event: media`, `data: {"video_id", "kind", "status", "error"}` when a media's status changes;
 - `event: progress`, `data: {"video_id", "kind", "percent", "eta_seconds"}` while encoding.
 
-Each event has an `id:` line; a `: keep-alive` comment comes when nothing happened for 15 s."""
+Each event has an `id:` line; a `: keep-alive` comment comes when nothing happened for 15 s.
+The stream ends when the token it was opened with expires: open it again with a fresh one."""
 
 
 @router.get(
@@ -42,6 +44,7 @@ Each event has an `id:` line; a `: keep-alive` comment comes when nothing happen
     description=STREAM_DESCRIPTION,
 )
 async def media_events(
+    admin: CatalogAdmin,
     session: SessionDep,
     broadcaster: BroadcasterDep,
     video_id: uuid.UUID | None = None,
@@ -50,8 +53,11 @@ async def media_events(
     if video_id is not None:
         await get_or_404(session, Video, video_id)
     await session.close()  # a stream may stay open for hours: hold no connection meanwhile
+    # The token was checked once, at the start: the stream lasts no longer than it does.
+    expires = admin.claims.get("exp")
+    until = float(expires) if isinstance(expires, int | float) else None
     return StreamingResponse(
-        broadcaster.stream(str(video_id) if video_id else None),
+        broadcaster.stream(str(video_id) if video_id else None, until=until),
         media_type=EVENT_STREAM,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

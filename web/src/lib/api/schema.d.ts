@@ -616,6 +616,7 @@ export interface paths {
          *     - `event: progress`, `data: {"video_id", "kind", "percent", "eta_seconds"}` while encoding.
          *
          *     Each event has an `id:` line; a `: keep-alive` comment comes when nothing happened for 15 s.
+         *     The stream ends when the token it was opened with expires: open it again with a fresh one.
          */
         get: operations["media_events_api_v1_admin_videos_events_get"];
         put?: never;
