@@ -1,13 +1,12 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, getJson, unwrap } from "@/lib/api/client";
+import { api, unwrap } from "@/lib/api/client";
 import type { components } from "@/lib/api/schema";
 import type { SubscriberFilters } from "../lib/filters";
 
 export type Plan = components["schemas"]["PlanPublic"];
 export type PlanCreate = components["schemas"]["PlanCreate"];
 export type PlanUpdate = components["schemas"]["PlanUpdate"];
-export type Subscription = components["schemas"]["SubscriptionPublic"] & { email?: string | null };
-export type SubscriptionPage = { items: Subscription[]; next_cursor: string | null };
+export type Subscription = components["schemas"]["SubscriptionPublic"];
 export type Payment = components["schemas"]["PaymentPublic"];
 
 const PAGE = 20;
@@ -56,13 +55,11 @@ export function useAdminSubscriptions(filters: SubscriberFilters, cursor: string
   return useQuery({
     queryKey: [...SUBSCRIPTIONS, "list", filters, cursor],
     queryFn: () =>
-      getJson<SubscriptionPage>("/api/v1/admin/subscriptions", {
-        status: filters.status,
-        plan_id: filters.plan_id,
-        email: filters.email,
-        cursor: cursor ?? undefined,
-        limit: String(PAGE),
-      }),
+      unwrap(
+        api.GET("/api/v1/admin/subscriptions", {
+          params: { query: { ...filters, cursor: cursor ?? undefined, limit: PAGE } },
+        }),
+      ),
     placeholderData: keepPreviousData,
   });
 }
@@ -71,9 +68,10 @@ export function useAdminSubscription(subscriptionId: string) {
   return useQuery({
     queryKey: [...SUBSCRIPTIONS, "one", subscriptionId],
     queryFn: () =>
-      getJson<Subscription>(
-        `/api/v1/admin/subscriptions/${encodeURIComponent(subscriptionId)}`,
-        {},
+      unwrap(
+        api.GET("/api/v1/admin/subscriptions/{subscription_id}", {
+          params: { path: { subscription_id: subscriptionId } },
+        }),
       ),
   });
 }
