@@ -100,6 +100,18 @@ describe("dashboard", () => {
     expect(calls.map((c) => c.url.pathname)).not.toContain("/api/v1/admin/catalog/stats");
   });
 
+  it("says when the encoder's Ray has no nodes up", async () => {
+    platform({
+      ...CATALOG_STATS,
+      encoder: { nodes: 0, cpus_total: 0, cpus_busy: 0, reported_at: new Date().toISOString() },
+    });
+    openAs(["catalog-admin"]);
+    const ray = await screen.findByTestId("card-ray-workers");
+    expect(await within(ray).findByText(/No Ray nodes are up/)).toBeInTheDocument();
+    expect(within(ray).queryByLabelText("CPUs busy")).not.toBeInTheDocument();
+    expect(ray).toHaveTextContent("Reported just now");
+  });
+
   it("says when nothing failed and when the encoder has not reported", async () => {
     const calls = platform({ ...CATALOG_STATS, failed_last_24h: [], encoder: null });
     openAs(["catalog-admin"]);

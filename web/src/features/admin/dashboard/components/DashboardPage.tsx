@@ -16,10 +16,22 @@ export function DashboardPage() {
   return (
     <div className="admin-page dashboard">
       <h1>Dashboard</h1>
-      <div className="dashboard__grid">
-        {catalog && <CatalogCards />}
-        {subscriptions && <SubscriptionCards />}
-      </div>
+      {catalog && (
+        <section className="dashboard__section" aria-labelledby="dashboard-catalog">
+          <h2 id="dashboard-catalog">Catalog and encoding</h2>
+          <div className="dashboard__grid">
+            <CatalogCards />
+          </div>
+        </section>
+      )}
+      {subscriptions && (
+        <section className="dashboard__section" aria-labelledby="dashboard-subscriptions">
+          <h2 id="dashboard-subscriptions">Subscriptions</h2>
+          <div className="dashboard__grid">
+            <SubscriptionCards />
+          </div>
+        </section>
+      )}
     </div>
   );
 }
@@ -40,7 +52,7 @@ function Card({
       aria-labelledby={id}
       data-testid={id}
     >
-      <h2 id={id}>{title}</h2>
+      <h3 id={id}>{title}</h3>
       {children}
     </section>
   );
@@ -145,6 +157,21 @@ function Counts({ rows, total }: { rows: [string, number][]; total?: string }) {
 function Encoder({ report }: { report: CatalogStats["encoder"] }) {
   if (!report) return <p className="muted">The encoder has not reported yet.</p>;
   const percent = busyPercent(report.cpus_busy, report.cpus_total);
+  const when = (
+    <p className={isStale(report.reported_at) ? "stale" : "muted"}>
+      Reported {ago(report.reported_at)}
+      {isStale(report.reported_at) && ": the encoder may be down"}
+    </p>
+  );
+  if (report.nodes === 0) {
+    // The embedded platform starts its Ray with the first upload; a cluster may scale to zero.
+    return (
+      <>
+        <p>No Ray nodes are up: the encoder is idle.</p>
+        {when}
+      </>
+    );
+  }
   return (
     <>
       <Counts
@@ -164,10 +191,7 @@ function Encoder({ report }: { report: CatalogStats["encoder"] }) {
       >
         {percent}%
       </meter>
-      <p className={isStale(report.reported_at) ? "stale" : "muted"}>
-        Reported {ago(report.reported_at)}
-        {isStale(report.reported_at) && ": the encoder may be down"}
-      </p>
+      {when}
     </>
   );
 }

@@ -113,7 +113,7 @@ export function SubscribersPage() {
                     <th scope="row">
                       <Link to={`/admin/subscribers/${s.id}`}>{s.email || s.user_id}</Link>
                     </th>
-                    <td className="capitalize">{planName(s.plan_id)}</td>
+                    <td>{planName(s.plan_id)}</td>
                     <td>
                       <StatusBadge status={s.status} />
                       {s.cancel_at_period_end && <span className="muted"> (ends)</span>}

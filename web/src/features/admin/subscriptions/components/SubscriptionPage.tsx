@@ -38,7 +38,7 @@ export function SubscriptionPage() {
       {subscription.isError && <ErrorNotice error={subscription.error} />}
       {sub && (
         <>
-          <h1>{sub.email || sub.user_id}</h1>
+          <h1 className="subscription-title">{sub.email || sub.user_id}</h1>
           {done && (
             <p className="notice" role="status">
               {done}
@@ -53,7 +53,7 @@ export function SubscriptionPage() {
                 {sub.cancel_at_period_end && ` until ${formatDate(sub.current_period_end)}`}
               </dd>
               <dt>Plan</dt>
-              <dd className="capitalize">
+              <dd>
                 {plan
                   ? `${plan.name} (${formatMoney(plan.price_cents, plan.currency)} / ${plan.billing_period})`
                   : "—"}
