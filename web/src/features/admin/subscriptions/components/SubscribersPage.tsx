@@ -28,7 +28,7 @@ export function SubscribersPage() {
     <div className="admin-page">
       <h1>Subscribers</h1>
       <form className="admin-filters" onSubmit={search} aria-label="Filter subscribers">
-        <div className="admin-filters__field">
+        <div className="admin-filters__field admin-filters__field--wide">
           <label htmlFor="filter-email">Email contains</label>
           <input
             id="filter-email"
@@ -71,21 +71,23 @@ export function SubscribersPage() {
             ))}
           </select>
         </div>
-        <button type="submit" className="button">
-          Search
-        </button>
-        {filterKey && (
-          <button
-            type="button"
-            className="button button--ghost"
-            onClick={() => {
-              setEmail("");
-              setParams(new URLSearchParams());
-            }}
-          >
-            Clear filters
+        <div className="filter-actions">
+          <button type="submit" className="button">
+            Search
           </button>
-        )}
+          {filterKey && (
+            <button
+              type="button"
+              className="button button--ghost"
+              onClick={() => {
+                setEmail("");
+                setParams(new URLSearchParams());
+              }}
+            >
+              Clear filters
+            </button>
+          )}
+        </div>
       </form>
       {list.isPending && <Spinner />}
       {list.isError && <ErrorNotice error={list.error} onRetry={() => list.refetch()} />}
@@ -125,25 +127,27 @@ export function SubscribersPage() {
               </tbody>
             </table>
           </div>
-          <nav className="admin-pager" aria-label="Pages of subscribers">
-            <button
-              type="button"
-              className="button button--ghost button--small"
-              onClick={pages.previous}
-              disabled={pages.page === 1}
-            >
-              Previous
-            </button>
-            <span className="muted">Page {pages.page}</span>
-            <button
-              type="button"
-              className="button button--ghost button--small"
-              onClick={() => list.data?.next_cursor && pages.next(list.data.next_cursor)}
-              disabled={!list.data.next_cursor || list.isPlaceholderData}
-            >
-              Next
-            </button>
-          </nav>
+          {(pages.page > 1 || list.data.next_cursor) && (
+            <nav className="admin-pager" aria-label="Pages of subscribers">
+              <button
+                type="button"
+                className="button button--ghost button--small"
+                onClick={pages.previous}
+                disabled={pages.page === 1}
+              >
+                Previous
+              </button>
+              <span className="muted">Page {pages.page}</span>
+              <button
+                type="button"
+                className="button button--ghost button--small"
+                onClick={() => list.data?.next_cursor && pages.next(list.data.next_cursor)}
+                disabled={!list.data.next_cursor || list.isPlaceholderData}
+              >
+                Next
+              </button>
+            </nav>
+          )}
         </>
       )}
     </div>
