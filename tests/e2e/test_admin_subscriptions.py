@@ -143,6 +143,7 @@ def test_a_subscription_admin_refunds_a_payment(
     expect(step.get_by_test_id("refund-summary")).to_contain_text(BASIC_PRICE)
     expect(step.get_by_label("Amount to refund")).to_have_value("19.90")
     step.get_by_label(re.compile("^Reason")).fill("the stream was down all weekend")
+    step.evaluate("step => step.scrollIntoView({ block: 'center' })")
     shot(page, "admin-refund-confirm")
     step.get_by_role("button", name=re.compile(r"^Refund R\$\s?19\.90$")).click()
     expect(page.get_by_role("status").filter(has_text="Refunded")).to_contain_text(BASIC_PRICE)
