@@ -36,6 +36,7 @@ pytestmark = pytest.mark.timeout(600)
 
 SUBSCRIPTION_ADMIN = "billing@example.com"
 ADMIN = "boss@example.com"
+CATALOG_ADMIN = "catalog@example.com"
 BASIC_PRICE = re.compile(r"R\$\s?19\.90")
 
 
@@ -46,6 +47,7 @@ def admin_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platfor
     platform.start()
     create_account(platform, SUBSCRIPTION_ADMIN, "subscription-admin")
     create_account(platform, ADMIN, "admin")
+    create_account(platform, CATALOG_ADMIN, "catalog-admin")
     yield platform
     code, out = platform.stop()
     assert code == 0, out[-3000:]
@@ -279,3 +281,25 @@ def test_careless_addresses_in_the_console_say_what_is_wrong(
     sign_in_form(page, SUBSCRIPTION_ADMIN)
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("alert")).not_to_contain_text("Something went wrong")
+
+
+def test_a_catalog_admin_is_kept_out_of_subscriptions(
+    admin_platform: Platform, desktop: BrowserContext
+) -> None:
+    site = admin_platform.url
+    page = desktop.new_page()
+    open_console(page, site, "/admin/subscribers", CATALOG_ADMIN)
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    nav = page.get_by_role("navigation", name="Admin")
+    expect(nav.get_by_role("link", name="Subscribers")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Plans")).to_have_count(0)
+    # The page only follows the API, which refuses the role itself.
+    refused = httpx.get(
+        f"{site}/api/v1/admin/subscriptions", headers=api_token(admin_platform, CATALOG_ADMIN)
+    )
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    # Its dashboard has the catalog's cards and none of the subscriptions'.
+    nav.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_test_id("card-titles-by-media-status")).to_be_visible()
+    expect(page.get_by_test_id("card-active-subscribers-by-plan")).to_have_count(0)
