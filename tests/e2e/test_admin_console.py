@@ -298,6 +298,11 @@ def test_a_reload_mid_upload_resumes_from_the_stored_offset(
     assert server_offset(console, video_id) == held
     master_slot.get_by_role("button", name="Resume").click()
     expect(master_slot.get_by_role("button", name="Pause")).to_be_visible()
+    # While it runs: how much, how fast, how long still.
+    running = re.compile(r"of [\d.]+ MB \(\d+%\) · [\d.]+ [KM]?B/s · .+ left")
+    expect(master_slot).to_contain_text(running)
+    show(master_slot)
+    shot(page, "admin-upload-progress")
     deadline = time.monotonic() + 60
     while (offset := server_offset(console, video_id)) == 0 and time.monotonic() < deadline:
         time.sleep(0.2)
