@@ -193,6 +193,22 @@ class ObjectStore:
         start = len(self.root) + 1
         return sorted(p[start:] for p in (str(x) for x in found) if not p.endswith(".part"))
 
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """Every object under ``prefix`` (recursively) with its size in bytes, in one listing."""
+        base = self.path(prefix) if prefix.strip("/") else self.root
+        if not self.is_local:
+            self.fs.invalidate_cache(base)
+        try:
+            found = self.fs.find(base, detail=True)
+        except FileNotFoundError:
+            return {}
+        start = len(self.root) + 1
+        return {
+            str(path)[start:]: int(info.get("size") or 0)
+            for path, info in found.items()
+            if info.get("type") != "directory" and not str(path).endswith(".part")
+        }
+
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.path(key))

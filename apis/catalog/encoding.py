@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.catalog.models import MediaSlot, Upload, Video, utcnow
 from apis.catalog.publishing import publish
+from apis.catalog.renditions import encoded_inventory
 from apis.catalog.videos import video_public
 from codeflix.events import (
     Envelope,
@@ -34,9 +35,13 @@ ENCODING_EVENTS = (
 )
 
 
-async def apply_encoding_event(*, session: AsyncSession, envelope: Envelope) -> bool:
+async def apply_encoding_event(
+    *, session: AsyncSession, store: ObjectStore, envelope: Envelope
+) -> bool:
     """Apply one ``video.encoding.*`` event to its media slot; False when it changed nothing."""
     data: Any = envelope.parse_data()
+    if isinstance(data, VideoEncodingCompleted):  # read storage before the row is locked
+        renditions, sprites = await asyncio.to_thread(encoded_inventory, store, data)
     try:
         video_id = uuid.UUID(data.video_id)
     except ValueError:
@@ -56,14 +61,16 @@ async def apply_encoding_event(*, session: AsyncSession, envelope: Envelope) -> 
         slot.encoded_location = data.master_playlist_key
         slot.details = {
             "duration_seconds": data.duration_seconds,
-            "renditions": [r.model_dump() for r in data.renditions],
+            "renditions": renditions,
             "poster": data.poster_key,
             "thumbnails": data.thumbnails_key,
+            "sprites": sprites,
             "hls_prefix": data.hls_prefix,
         }
     elif isinstance(data, VideoEncodingFailed):
         slot.status, slot.error = "failed", f"{data.reason}: {data.message}"
-        slot.encoded_location, slot.details = None, {}
+        slot.encoded_location = None
+        slot.details = {"failed_at": envelope.occurred_at.isoformat()}
     else:  # started or progressed: the encoder is (again) at work on this master
         slot.status, slot.error = "processing", None
         if isinstance(data, VideoEncodingProgressed):

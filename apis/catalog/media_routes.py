@@ -1,5 +1,5 @@
 """Admin views and actions on videos' media beyond uploads: the live stream of media status
-and encoding progress, and retrying a failed encode."""
+and encoding progress, retrying a failed encode, and the dashboard's figures."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from typing import Literal
 from fastapi import APIRouter, Depends, status
 from fastapi.responses import StreamingResponse
 
-from apis.catalog import encoding, schemas, videos
-from apis.catalog.deps import ADMIN_ROLE, BroadcasterDep, SessionDep, StoreDep
-from apis.catalog.models import Video
+from apis.catalog import dashboard, encoding, schemas, videos
+from apis.catalog.deps import (
+    ADMIN_ROLE,
+    BroadcasterDep,
+    EncoderBoardDep,
+    SessionDep,
+    StoreDep,
+)
+from apis.catalog.models import Video, utcnow
 from apis.catalog.resources import get_or_404
 from codeflix.auth import require_roles
 
@@ -65,3 +71,10 @@ async def retry_encoding(
     """Encode a failed master again; the encoder resumes from the chunks it already has."""
     slot = await encoding.retry_encoding(session=session, store=store, video_id=video_id, kind=kind)
     return videos.media_admin(slot)
+
+
+@router.get("/catalog/stats")
+async def catalog_stats(session: SessionDep, board: EncoderBoardDep) -> schemas.CatalogStats:
+    """Titles by media status, encodes running and waiting, failures of the last 24 hours and
+    the encoder's Ray cluster."""
+    return await dashboard.catalog_stats(session=session, board=board, now=utcnow())

@@ -152,6 +152,22 @@ class VideoUpdate(Patch):
     cast_members: IdList | None = None
 
 
+class RenditionAdmin(BaseModel):
+    """One rung of an encoded ladder, for the admin's rendition table."""
+
+    name: str
+    width: int
+    height: int
+    bandwidth: int = Field(description="peak bits per second, as the master playlist says")
+    average_bandwidth: int | None = Field(default=None, description="bits per second")
+    codecs: str
+    frame_rate: float | None = None
+    playlist: str = Field(description="media playlist key relative to the HLS tree")
+    size_bytes: int | None = Field(
+        default=None, description="bytes of the rung's init and segments (None: not known)"
+    )
+
+
 class MediaAdmin(BaseModel):
     """A media slot as admins see it: where the bytes are and what went wrong."""
 
@@ -160,9 +176,14 @@ class MediaAdmin(BaseModel):
     encoded_location: str | None = None
     error: str | None = None
     duration_seconds: float | None = None
-    renditions: list[dict[str, Any]] | None = None
-    poster: str | None = None
-    thumbnails: str | None = None
+    renditions: list[RenditionAdmin] | None = None
+    poster: str | None = Field(default=None, description="storage key of the poster image")
+    thumbnails: str | None = Field(
+        default=None, description="storage key of the seek-preview WebVTT"
+    )
+    sprites: list[str] | None = Field(
+        default=None, description="storage keys of the sprite sheets the WebVTT points into"
+    )
 
 
 class VideoPublic(ResourcePublic):
@@ -232,3 +253,44 @@ class ListItem(BaseModel):
 
     added_at: datetime
     video: VideoView
+
+
+# -- the admin dashboard ------------------------------------------------------------------------
+class MediaStatusCounts(BaseModel):
+    """Videos by the status of their master (an upload in progress counts as pending)."""
+
+    pending: int
+    processing: int
+    ready: int
+    failed: int
+
+
+class EncodeCounts(BaseModel):
+    running: int = Field(description="encodes the encoder reports progress of")
+    waiting: int = Field(description="masters announced, no progress reported yet")
+
+
+class FailedMedia(BaseModel):
+    video_id: uuid.UUID
+    title: str
+    kind: MediaKind
+    error: str | None
+    failed_at: datetime
+
+
+class EncoderLoad(BaseModel):
+    """The encoder's latest report of its Ray cluster."""
+
+    nodes: int
+    cpus_total: float
+    cpus_busy: float
+    reported_at: datetime
+
+
+class CatalogStats(BaseModel):
+    videos_by_media_status: MediaStatusCounts
+    encodes: EncodeCounts
+    failed_last_24h: list[FailedMedia]
+    encoder: EncoderLoad | None = Field(
+        description="null until an encoder reported, or when its last report is overdue"
+    )

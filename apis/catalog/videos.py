@@ -46,6 +46,7 @@ def media_admin(slot: MediaSlot | None) -> schemas.MediaAdmin:
         renditions=details.get("renditions"),
         poster=details.get("poster"),
         thumbnails=details.get("thumbnails"),
+        sprites=details.get("sprites"),
     )
 
 

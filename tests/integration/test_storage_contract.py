@@ -49,6 +49,14 @@ def test_list_and_delete_prefix(any_store: ObjectStore):
     assert any_store.list("nothing/here") == []
 
 
+def test_sizes_of_every_object_under_a_prefix(any_store: ObjectStore):
+    for key, size in (("hls/v1/init.mp4", 3), ("hls/v1/seg_00000.m4s", 70), ("hls/v10/x", 5)):
+        any_store.write_bytes(key, b"x" * size)
+    assert any_store.sizes("hls/v1") == {"hls/v1/init.mp4": 3, "hls/v1/seg_00000.m4s": 70}
+    assert sum(any_store.sizes("hls").values()) == 78
+    assert any_store.sizes("nothing/here") == {}
+
+
 def test_missing_objects_raise_object_not_found(any_store: ObjectStore):
     with pytest.raises(ObjectNotFound):
         any_store.read_bytes("nope")

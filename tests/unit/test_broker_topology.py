@@ -49,7 +49,7 @@ async def subscriptions_in_code() -> dict[str, set[str]]:
 
 async def recording_of_code() -> RecordingBus:
     bus = RecordingBus()
-    await subscribe_catalog(bus, sessions=None)  # type: ignore[arg-type]
+    await subscribe_catalog(bus, sessions=None, store=None)  # type: ignore[arg-type]
     await VideoEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
     await SubscriptionEventsConsumer(sessions=None).subscribe(bus)  # type: ignore[arg-type]
     await CatalogEventsConsumer(index=None).subscribe(bus)  # type: ignore[arg-type]

@@ -105,4 +105,14 @@ async def test_the_encoder_makes_an_uploaded_master_ready(tmp_path: Path, ray_lo
         assert store.read_bytes(slot["encoded_location"]).startswith(b"#EXTM3U")
         assert slot["renditions"] and slot["duration_seconds"] > 1
         assert store.exists(slot["poster"]) and store.exists(slot["thumbnails"])
+        # The rendition table: every rung's bytes on disk, and the sprite sheets.
+        for rung in slot["renditions"]:
+            folder = rung["playlist"].rsplit("/", 1)[0]
+            on_disk = store.sizes(f"{slot['encoded_location'].rsplit('/', 1)[0]}/{folder}")
+            segments = sum(n for key, n in on_disk.items() if not key.endswith(".m3u8"))
+            assert rung["size_bytes"] == segments > 0
+            assert rung["bandwidth"] > 0 and rung["codecs"] and rung["width"] > 0
+        assert slot["sprites"] and all(store.exists(key) for key in slot["sprites"])
+        vtt = store.read_bytes(slot["thumbnails"]).decode()
+        assert all(key.rsplit("/", 1)[1] in vtt for key in slot["sprites"])
         assert any(e.type == "video.encoding.progressed" for e in catalog.events)

@@ -196,6 +196,27 @@ export interface paths {
         patch: operations["update_cast_member_api_v1_admin_cast_members__member_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/catalog/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalog Stats
+         * @description Titles by media status, encodes running and waiting, failures of the last 24 hours and
+         *     the encoder's Ray cluster.
+         */
+        get: operations["catalog_stats_api_v1_admin_catalog_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/categories": {
         parameters: {
             query?: never;
@@ -445,9 +466,29 @@ export interface paths {
         };
         /**
          * List Subscriptions
-         * @description Subscriptions, newest first, filtered by status, user or plan.
+         * @description Subscriptions, newest first, filtered by status, user, plan or email.
          */
         get: operations["list_subscriptions_api_v1_admin_subscriptions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/subscriptions/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Subscription Stats
+         * @description Subscriptions playing now per plan, and every subscription by status (dashboard).
+         */
+        get: operations["subscription_stats_api_v1_admin_subscriptions_stats_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1334,6 +1375,15 @@ export interface components {
             /** Type */
             type?: ("actor" | "director") | null;
         };
+        /** CatalogStats */
+        CatalogStats: {
+            /** @description null until an encoder reported, or when its last report is overdue */
+            encoder: components["schemas"]["EncoderLoad"] | null;
+            encodes: components["schemas"]["EncodeCounts"];
+            /** Failed Last 24H */
+            failed_last_24h: components["schemas"]["FailedMedia"][];
+            videos_by_media_status: components["schemas"]["MediaStatusCounts"];
+        };
         /** CategoryCreate */
         CategoryCreate: {
             /** Description */
@@ -1398,6 +1448,36 @@ export interface components {
             /** Email Verified */
             email_verified: boolean;
         };
+        /** EncodeCounts */
+        EncodeCounts: {
+            /**
+             * Running
+             * @description encodes the encoder reports progress of
+             */
+            running: number;
+            /**
+             * Waiting
+             * @description masters announced, no progress reported yet
+             */
+            waiting: number;
+        };
+        /**
+         * EncoderLoad
+         * @description The encoder's latest report of its Ray cluster.
+         */
+        EncoderLoad: {
+            /** Cpus Busy */
+            cpus_busy: number;
+            /** Cpus Total */
+            cpus_total: number;
+            /** Nodes */
+            nodes: number;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+        };
         /** FacetValue */
         FacetValue: {
             /** Count */
@@ -1420,6 +1500,28 @@ export interface components {
             rating: components["schemas"]["FacetValue"][];
             /** Year */
             year: components["schemas"]["FacetValue"][];
+        };
+        /** FailedMedia */
+        FailedMedia: {
+            /** Error */
+            error: string | null;
+            /**
+             * Failed At
+             * Format: date-time
+             */
+            failed_at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "video" | "trailer" | "banner" | "thumbnail";
+            /** Title */
+            title: string;
+            /**
+             * Video Id
+             * Format: uuid
+             */
+            video_id: string;
         };
         /** GenreCreate */
         GenreCreate: {
@@ -1529,21 +1631,44 @@ export interface components {
             encoded_location?: string | null;
             /** Error */
             error?: string | null;
-            /** Poster */
+            /**
+             * Poster
+             * @description storage key of the poster image
+             */
             poster?: string | null;
             /** Raw Location */
             raw_location?: string | null;
             /** Renditions */
-            renditions?: {
-                [key: string]: unknown;
-            }[] | null;
+            renditions?: components["schemas"]["RenditionAdmin"][] | null;
+            /**
+             * Sprites
+             * @description storage keys of the sprite sheets the WebVTT points into
+             */
+            sprites?: string[] | null;
             /**
              * Status
              * @enum {string}
              */
             status: "pending" | "uploading" | "processing" | "ready" | "failed";
-            /** Thumbnails */
+            /**
+             * Thumbnails
+             * @description storage key of the seek-preview WebVTT
+             */
             thumbnails?: string | null;
+        };
+        /**
+         * MediaStatusCounts
+         * @description Videos by the status of their master (an upload in progress counts as pending).
+         */
+        MediaStatusCounts: {
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
+            /** Processing */
+            processing: number;
+            /** Ready */
+            ready: number;
         };
         /**
          * MediaView
@@ -1687,6 +1812,21 @@ export interface components {
             subscription_id: string;
             /** User Id */
             user_id: string;
+        };
+        /** PlanActive */
+        PlanActive: {
+            /**
+             * Active
+             * @description subscriptions that play now: trialing, active or past_due
+             */
+            active: number;
+            /** Name */
+            name: string;
+            /**
+             * Plan Id
+             * Format: uuid
+             */
+            plan_id: string;
         };
         /** PlanCreate */
         PlanCreate: {
@@ -1872,6 +2012,42 @@ export interface components {
              */
             reason: string;
         };
+        /**
+         * RenditionAdmin
+         * @description One rung of an encoded ladder, for the admin's rendition table.
+         */
+        RenditionAdmin: {
+            /**
+             * Average Bandwidth
+             * @description bits per second
+             */
+            average_bandwidth?: number | null;
+            /**
+             * Bandwidth
+             * @description peak bits per second, as the master playlist says
+             */
+            bandwidth: number;
+            /** Codecs */
+            codecs: string;
+            /** Frame Rate */
+            frame_rate?: number | null;
+            /** Height */
+            height: number;
+            /** Name */
+            name: string;
+            /**
+             * Playlist
+             * @description media playlist key relative to the HLS tree
+             */
+            playlist: string;
+            /**
+             * Size Bytes
+             * @description bytes of the rung's init and segments (None: not known)
+             */
+            size_bytes?: number | null;
+            /** Width */
+            width: number;
+        };
         /** SearchHit */
         SearchHit: {
             /** Cast Members */
@@ -1972,6 +2148,11 @@ export interface components {
              * Format: date-time
              */
             current_period_start: string;
+            /**
+             * Email
+             * @description the subscriber's address when they subscribed
+             */
+            email: string | null;
             /** Ended At */
             ended_at: string | null;
             /** Grace Ends At */
@@ -1995,6 +2176,21 @@ export interface components {
             updated_at: string;
             /** User Id */
             user_id: string;
+        };
+        /** SubscriptionStats */
+        SubscriptionStats: {
+            /**
+             * Active By Plan
+             * @description every plan, retired ones included
+             */
+            active_by_plan: components["schemas"]["PlanActive"][];
+            /**
+             * Subscribers
+             * @description subscriptions by status: pending, trialing, active, past_due, canceled, expired
+             */
+            subscribers: {
+                [key: string]: number;
+            };
         };
         /** Suggestion */
         Suggestion: {
@@ -2623,6 +2819,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    catalog_stats_api_v1_admin_catalog_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogStats"];
                 };
             };
         };
@@ -3302,6 +3518,8 @@ export interface operations {
                 status?: components["schemas"]["Status"] | null;
                 user_id?: string | null;
                 plan_id?: string | null;
+                /** @description a part of the subscriber's address, any case */
+                email?: string | null;
                 /** @description `next_cursor` of the previous page */
                 cursor?: string | null;
                 /** @description items per page */
@@ -3329,6 +3547,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    subscription_stats_api_v1_admin_subscriptions_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionStats"];
                 };
             };
         };
