@@ -214,7 +214,10 @@ export interface StoredUpload {
 
 /** Uploads of this video that a reload or a closed tab interrupted (kept by tus-js-client). */
 export async function interruptedUploads(videoId: string): Promise<StoredUpload[]> {
-  const all = await tusDefaults.urlStorage.findAllUploads();
+  // Without web storage (a private window, a locked-down browser) nothing was kept.
+  const storage = tusDefaults.urlStorage as Partial<typeof tusDefaults.urlStorage>;
+  if (typeof storage.findAllUploads !== "function") return [];
+  const all = await storage.findAllUploads().catch(() => []);
   const marker = `/videos/${videoId}/uploads/`;
   return all.flatMap((p) =>
     p.uploadUrl?.includes(marker)
