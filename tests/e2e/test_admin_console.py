@@ -189,8 +189,17 @@ def test_an_admin_publishes_a_video_a_viewer_plays(
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible()
 
     # The master goes up through tus; the encode's progress arrives live, then "Ready".
+    # The master and a thumbnail go up at once, each through tus.
     master_slot = slot(page, "Master")
+    thumbnail = tmp_path / "lighthouse.png"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=640x360",
+         "-frames:v", "1", str(thumbnail)],
+        check=True,
+    )  # fmt: skip
     page.locator("#upload-video").set_input_files(master)
+    page.locator("#upload-thumbnail").set_input_files(thumbnail)
+    expect(slot(page, "Thumbnail").locator("[data-status=ready]")).to_be_visible(timeout=60_000)
     expect(master_slot.get_by_text(re.compile(r"uploaded \("))).to_be_visible(timeout=60_000)
     expect(master_slot).to_contain_text("Checksums on")
     show(master_slot)
@@ -278,7 +287,22 @@ def test_a_reload_mid_upload_resumes_from_the_stored_offset(
         {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 400_000},
     )
     page.locator("#upload-video").set_input_files(master)
-    expect(slot(page, "Master").get_by_role("button", name="Pause")).to_be_visible()
+    # Pause holds the upload where it is; Resume carries on from the server's offset.
+    master_slot = slot(page, "Master")
+    expect(master_slot.locator("[data-upload-status=uploading]")).to_be_visible()
+    master_slot.get_by_role("button", name="Pause").click()
+    expect(master_slot.locator("[data-upload-status=paused]")).to_contain_text("paused")
+    page.wait_for_timeout(500)  # a chunk the server was finishing as we paused lands first
+    held = server_offset(console, video_id)
+    page.wait_for_timeout(1500)
+    assert server_offset(console, video_id) == held
+    master_slot.get_by_role("button", name="Resume").click()
+    expect(master_slot.get_by_role("button", name="Pause")).to_be_visible()
+    # While it runs: how much, how fast, how long still.
+    running = re.compile(r"of [\d.]+ MB \(\d+%\) · [\d.]+ [KM]?B/s · .+ left")
+    expect(master_slot).to_contain_text(running)
+    show(master_slot)
+    shot(page, "admin-upload-progress")
     deadline = time.monotonic() + 60
     while (offset := server_offset(console, video_id)) == 0 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -299,17 +323,19 @@ def test_a_reload_mid_upload_resumes_from_the_stored_offset(
     show(interrupted)
     shot(page, "admin-upload-interrupted")
 
-    page.locator("#upload-video").set_input_files(master)
-    master_slot = slot(page, "Master")
+    patch = re.compile(r"/uploads/[0-9a-f-]+$")
+    with page.expect_request(lambda r: r.method == "PATCH" and bool(patch.search(r.url))) as sent:
+        page.locator("#upload-video").set_input_files(master)
+    # The first PATCH after the reload starts where the server's stored offset is.
+    assert int(sent.value.headers["upload-offset"]) == stored
     expect(master_slot).to_contain_text("resumed at")
     expect(master_slot.locator("[data-upload-status=done]")).to_be_visible(timeout=60_000)
     expect(master_slot.locator("[data-status=processing], [data-status=ready]")).to_be_visible()
-    # Only what the server lacked was sent again: it never went back to zero.
     with sqlite3.connect(console.workdir / "var" / "catalog.db") as db:
-        (status,) = db.execute(
+        statuses = db.execute(
             "SELECT status FROM uploads WHERE key LIKE ?", (f"videos/{video_id}/video/%",)
-        ).fetchone()
-    assert status == "completed"
+        ).fetchall()
+    assert statuses == [("completed",)]  # one upload, paused, reloaded and resumed
 
 
 def test_two_admins_editing_one_video_get_the_412_flow(

@@ -126,7 +126,14 @@ function MediaSlot({
     <article className="admin-slot" aria-label={label} data-kind={kind}>
       <header className="admin-slot__head">
         <h3>{label}</h3>
-        <MediaStatus video={video} kind={kind} />
+        {busy ? (
+          // The server says "uploading" too, but sends no event for it: this tab knows first.
+          <span className="admin-status admin-status--uploading" data-status="uploading">
+            Uploading
+          </span>
+        ) : (
+          <MediaStatus video={video} kind={kind} />
+        )}
       </header>
       {status === "processing" && (kind === "video" || kind === "trailer") && (
         <Bar

@@ -58,6 +58,8 @@ interface Running {
   state: UploadState;
   upload: Upload;
   meter: SpeedMeter;
+  /** Set once the checks before the first request are done and the upload may run. */
+  ready: boolean;
 }
 
 type Listener = () => void;
@@ -135,9 +137,10 @@ class UploadStore {
       checksums,
       resumedFrom: null,
     };
-    this.running.set(key, { state, upload, meter: new SpeedMeter() });
+    this.running.set(key, { state, upload, meter: new SpeedMeter(), ready: false });
     this.apply(key, { type: "checksums", on: checksums });
     const stored = await upload.findPreviousUploads();
+    if (this.running.get(key)?.upload !== upload) return; // replaced or cancelled meanwhile
     const resumable = stored.find((p) => p.uploadUrl);
     if (resumable?.uploadUrl) {
       const offset = await serverOffset(resumable.uploadUrl);
@@ -149,7 +152,11 @@ class UploadStore {
         await tusDefaults.urlStorage.removeUpload(resumable.urlStorageKey);
       }
     }
-    upload.start();
+    const entry = this.running.get(key);
+    if (entry?.upload !== upload) return;
+    entry.ready = true;
+    // Paused while we were still asking the server: Resume starts it.
+    if (entry.state.status !== "paused") upload.start();
   }
 
   pause(key: string) {
@@ -163,7 +170,7 @@ class UploadStore {
     const entry = this.running.get(key);
     if (!entry) return;
     this.apply(key, { type: "resume" });
-    entry.upload.start();
+    if (entry.ready) entry.upload.start();
   }
 
   /** Stop and drop the upload on the server too (tus termination). */
@@ -207,7 +214,10 @@ export interface StoredUpload {
 
 /** Uploads of this video that a reload or a closed tab interrupted (kept by tus-js-client). */
 export async function interruptedUploads(videoId: string): Promise<StoredUpload[]> {
-  const all = await tusDefaults.urlStorage.findAllUploads();
+  // Without web storage (a private window, a locked-down browser) nothing was kept.
+  const storage = tusDefaults.urlStorage as Partial<typeof tusDefaults.urlStorage>;
+  if (typeof storage.findAllUploads !== "function") return [];
+  const all = await storage.findAllUploads().catch(() => []);
   const marker = `/videos/${videoId}/uploads/`;
   return all.flatMap((p) =>
     p.uploadUrl?.includes(marker)
