@@ -106,7 +106,9 @@ export function SubscribersPage() {
                   <th scope="col">Plan</th>
                   <th scope="col">Status</th>
                   <th scope="col">Period ends</th>
-                  <th scope="col">Since</th>
+                  <th scope="col" className="admin-col--wide">
+                    Since
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -121,7 +123,7 @@ export function SubscribersPage() {
                       {s.cancel_at_period_end && <span className="muted"> (ends)</span>}
                     </td>
                     <td>{formatDate(s.current_period_end)}</td>
-                    <td>{formatDate(s.created_at)}</td>
+                    <td className="admin-col--wide">{formatDate(s.created_at)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -177,9 +177,13 @@ function Payments({
             <thead>
               <tr>
                 <th scope="col">Date</th>
-                <th scope="col">Kind</th>
+                <th scope="col" className="admin-col--wide">
+                  Kind
+                </th>
                 <th scope="col">Amount</th>
-                <th scope="col">Card</th>
+                <th scope="col" className="admin-col--wide">
+                  Card
+                </th>
                 <th scope="col">Status</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -190,9 +194,9 @@ function Payments({
               {items.map((p) => (
                 <tr key={p.id} data-testid="payment-row">
                   <td>{formatDate(p.created_at)}</td>
-                  <td>{p.kind}</td>
+                  <td className="admin-col--wide">{p.kind}</td>
                   <td>{formatMoney(p.amount, p.currency)}</td>
-                  <td>
+                  <td className="admin-col--wide">
                     {p.card_brand} •••• {p.card_last4}
                   </td>
                   <td>{paymentStatusLabel(p)}</td>
