@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,23 @@ def shutdown() -> None:
 
 def is_connected() -> bool:
     return bool(ray.is_initialized())
+
+
+@dataclass(frozen=True)
+class ClusterLoad:
+    nodes: int
+    cpus_total: float
+    cpus_busy: float
+
+
+def load() -> ClusterLoad | None:
+    """The nodes and CPUs of the Ray cluster this process is connected to (None: it is not).
+
+    Asks the cluster's control store (a round trip, no task): call it off the event loop.
+    """
+    if not ray.is_initialized():
+        return None
+    nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get("CPU")]
+    total = float(ray.cluster_resources().get("CPU", 0.0))
+    available = float(ray.available_resources().get("CPU", 0.0))
+    return ClusterLoad(len(nodes), total, max(total - available, 0.0))

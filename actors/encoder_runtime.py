@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from actors.encoder_settings import EncoderSettings, get_settings
+from actors.encoder_status import reporting_status
 from actors.encoder_worker import EncodeRunner, EncoderWorker, ray_encode_runner
 from actors.local_ray import reap_stale
 from codeflix.bus import Bus
@@ -45,6 +46,15 @@ def build_worker(
     )
 
 
+def status_reports(
+    settings: EncoderSettings, bus: Bus, worker: EncoderWorker
+) -> AbstractAsyncContextManager[None]:
+    """``encoder.status`` every ``CODEFLIX_ENCODER_STATUS_INTERVAL`` seconds while it runs."""
+    return reporting_status(
+        bus, jobs_running=lambda: worker.jobs_running, interval=settings.encoder_status_interval
+    )
+
+
 def local_ray_record(settings: EncoderSettings) -> Path:
     """Where the local Ray's processes are noted, so a new start kills what a crash left."""
     return (settings.data_dir / "ray" / "local-session.json").resolve()
@@ -77,12 +87,14 @@ async def run_standalone(settings: EncoderSettings, stop: asyncio.Event) -> None
     await reap_stale_local_ray(settings)
     await bus.start()
     try:
-        await build_worker(settings, bus, open_store(settings)).start()
+        worker = build_worker(settings, bus, open_store(settings))
+        await worker.start()
         log.info(
             "encoder worker consuming",
             extra={"queue": settings.encoder_queue, "concurrency": settings.encoder_concurrency},
         )
-        await stop.wait()
+        async with status_reports(settings, bus, worker):
+            await stop.wait()
     finally:
         await bus.close()
         _shutdown_ray()
@@ -102,7 +114,8 @@ def install_embedded_encoder(platform: Platform, **overrides: Any) -> None:
         platform.extras["encoder"] = worker
         await worker.start()
         try:
-            yield
+            async with status_reports(settings, platform.extras["bus"], worker):
+                yield
         finally:
             _shutdown_ray()
 

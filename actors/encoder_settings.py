@@ -16,6 +16,9 @@ class EncoderSettings(CommonSettings):
     encoder_progress_interval: float = Field(
         default=2.0, ge=0, description="seconds between two progressed events of a job"
     )
+    encoder_status_interval: float = Field(
+        default=10.0, gt=0, description="seconds between two encoder.status events"
+    )
     encoder_max_attempts: int = Field(default=3, ge=1, description="tries before giving up")
     encoder_max_workers: int | None = Field(default=None, ge=1, description="Ray tasks per job")
     encoder_local_cpus: int | None = Field(

@@ -103,6 +103,7 @@ class EncoderWorker:
         self.storage_options = dict(storage_options or {})  # for the Ray workers' fsspec
         self.clock = clock
         self._jobs = domain_counter("encoder_jobs_total", "Encoding jobs by outcome.", ("outcome",))
+        self.jobs_running = 0  # encodes on Ray right now, for the encoder's status reports
 
     async def start(self) -> None:
         await self.bus.subscribe(
@@ -134,6 +135,7 @@ class EncoderWorker:
         reporter = ProgressReporter(
             self.bus, upload, self.progress_interval, cause_id=envelope.id, clock=self.clock
         )
+        self.jobs_running += 1
         try:
             async with reporter:
                 result = await asyncio.to_thread(
@@ -148,6 +150,8 @@ class EncoderWorker:
                 raise
             log.exception("encode failed on its last attempt", extra={"video_id": upload.video_id})
             return await self._fail(envelope, upload, "encoder_error", f"{type(e).__name__}: {e}")
+        finally:
+            self.jobs_running -= 1
         completed = self._completed(upload, result)
         await self._publish(envelope, "video.encoding.completed", completed, "completed")
         self._jobs.labels(outcome="completed").inc()

@@ -196,6 +196,20 @@ class VideoEncodingProgressed(EventData):
     eta_seconds: float | None = None
 
 
+@event_model("encoder.status", 1)
+class EncoderStatus(EventData):
+    """What an encoder worker sees of its Ray cluster, every few seconds (not kept anywhere:
+    consumers hold the latest one for as long as it is fresh)."""
+
+    worker: str = Field(min_length=1, max_length=200, description="host:pid of the worker")
+    ray_connected: bool = Field(description="False until the worker's first job joins Ray")
+    nodes: int = Field(ge=0, description="alive Ray nodes offering CPUs")
+    cpus_total: float = Field(ge=0)
+    cpus_busy: float = Field(ge=0)
+    jobs_running: int = Field(ge=0, description="encodes this worker runs now")
+    interval_seconds: float = Field(gt=0, description="when the next report is due")
+
+
 class Rendition(BaseModel):
     name: str
     width: int

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from apis.catalog import browse_routes, media_routes, my_list_routes, routes, video_routes
 from apis.catalog.config import CatalogSettings, get_settings
 from apis.catalog.consumers import subscribe_all
+from apis.catalog.dashboard import EncoderBoard
 from apis.catalog.database import SCHEMA
 from apis.catalog.demo import DEMO_OPTIONS, run_demo_title
 from apis.catalog.encoding import reannounce_unfinished
@@ -41,6 +42,7 @@ ROUTE_PREFIXES = (
     "/api/v1/admin/genres",
     "/api/v1/admin/cast-members",
     "/api/v1/admin/videos",
+    "/api/v1/admin/catalog",
     "/api/v1/categories",
     "/api/v1/genres",
     "/api/v1/videos",
@@ -90,6 +92,7 @@ def create_app(
     sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
     target = upload_target(store, part_bytes=settings.upload_part_bytes)
     uploads = Uploads(settings=settings, store=store, target=target)
+    encoder_board = EncoderBoard()
     broadcaster = MediaBroadcaster(
         queue_size=settings.live_queue_size, keepalive_seconds=settings.live_keepalive_seconds
     )
@@ -100,7 +103,7 @@ def create_app(
             await upgrade(engine, SCHEMA)
         async with service_bus(settings, platform) as bus:
             await subscribe_all(bus, sessions, store)
-            await subscribe_live(bus, broadcaster)
+            await subscribe_live(bus, broadcaster, encoder_board.record)
             if isinstance(bus, InMemoryBus):
                 async with sessions() as session:
                     await reannounce_unfinished(session=session)
@@ -145,6 +148,7 @@ def create_app(
     app.state.store = store
     app.state.uploads = uploads
     app.state.broadcaster = broadcaster
+    app.state.encoder_board = encoder_board
     for router in (
         routes.router,
         media_routes.router,  # before video_routes: /videos/events is not a video id

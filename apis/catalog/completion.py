@@ -92,6 +92,7 @@ async def _end_unchecked(
     upload.status = status
     slot = video.slot(upload.kind)
     slot.status, slot.error = "failed", error
+    slot.details = {**(slot.details or {}), "failed_at": utcnow().isoformat()}
     video.updated_at = utcnow()
     await session.flush()
     await publish(session, "video.updated", video_public(video), subject=str(video.id))

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apis.catalog.dashboard import EncoderBoard
 from apis.catalog.live import MediaBroadcaster
 from apis.catalog.models import Resource
 from apis.catalog.resources import etag
@@ -46,6 +47,11 @@ def get_store(request: Request) -> ObjectStore:
     return store
 
 
+def get_encoder_board(request: Request) -> EncoderBoard:
+    board: EncoderBoard = request.app.state.encoder_board
+    return board
+
+
 def get_broadcaster(request: Request) -> MediaBroadcaster:
     broadcaster: MediaBroadcaster = request.app.state.broadcaster
     return broadcaster
@@ -55,6 +61,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 UploadsDep = Annotated[Uploads, Depends(get_uploads)]
 StoreDep = Annotated[ObjectStore, Depends(get_store)]
 BroadcasterDep = Annotated[MediaBroadcaster, Depends(get_broadcaster)]
+EncoderBoardDep = Annotated[EncoderBoard, Depends(get_encoder_board)]
 CatalogAdmin = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]
 DEFAULT_PAGE_SIZE = DEFAULT_LIMIT
 # The same bounds as a video's launch_year: a year outside them overflows the database.

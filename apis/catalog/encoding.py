@@ -69,7 +69,8 @@ async def apply_encoding_event(
         }
     elif isinstance(data, VideoEncodingFailed):
         slot.status, slot.error = "failed", f"{data.reason}: {data.message}"
-        slot.encoded_location, slot.details = None, {}
+        slot.encoded_location = None
+        slot.details = {"failed_at": envelope.occurred_at.isoformat()}
     else:  # started or progressed: the encoder is (again) at work on this master
         slot.status, slot.error = "processing", None
         if isinstance(data, VideoEncodingProgressed):

@@ -5,8 +5,8 @@ writes: a status may change in any replica (the one that took the upload's last 
 one whose ``catalog.encoding`` consumer got the encoder's report), and the encoder's progress
 reports reach only one consumer of the shared queue. So each process subscribes a queue of
 its own (``catalog.live.<random>``, ``transient``: on RabbitMQ an exclusive, auto-deleted
-queue bound to ``video.updated`` and ``video.encoding.progressed``), and every replica sees
-every event, whichever replica the admin's stream is connected to.
+queue bound to ``video.updated``, ``video.encoding.progressed`` and ``encoder.status``), and
+every replica sees every event, whichever replica the admin's stream (or dashboard) reads.
 
 A subscriber's queue is bounded: a client that does not keep up is dropped (its stream ends
 and the console reconnects), so one slow reader never holds up the bus consumer.
@@ -18,9 +18,10 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from codeflix.bus import Bus
 from codeflix.events import Envelope
 
 log = logging.getLogger("codeflix.catalog")
-LIVE_EVENTS = ("video.updated", "video.encoding.progressed")
+LIVE_EVENTS = ("video.updated", "video.encoding.progressed", "encoder.status")
 # The most (video, kind) statuses remembered to tell a status change from another edit.
 REMEMBERED_STATUSES = 10_000
 
@@ -95,19 +96,28 @@ class MediaBroadcaster:
         finally:
             self.subscribers.discard(subscriber)
 
-    async def stream(self, video_id: str | None = None) -> AsyncIterator[str]:
+    async def stream(
+        self, video_id: str | None = None, *, until: float | None = None
+    ) -> AsyncIterator[str]:
         """The text of one SSE stream: events as they come, a comment when none came for
-        ``keepalive_seconds``; it ends when the subscriber is dropped or the service stops
-        (and, through Starlette, when the client goes away)."""
+        ``keepalive_seconds``. It ends when the subscriber is dropped, the service stops,
+        ``until`` (unix seconds: when the caller's token expires) has come, or (through
+        Starlette) the client goes away."""
+        loop = asyncio.get_running_loop()
+        deadline = None if until is None else loop.time() + (until - time.time())
         async with self.subscribe(video_id) as subscriber:
             yield ": connected\n\n"
             while True:
+                wait = self.keepalive_seconds
+                if deadline is not None:
+                    if loop.time() >= deadline:
+                        return  # the console reconnects with a fresh token
+                    wait = min(wait, deadline - loop.time())
                 try:
-                    event = await asyncio.wait_for(
-                        subscriber.queue.get(), timeout=self.keepalive_seconds
-                    )
+                    event = await asyncio.wait_for(subscriber.queue.get(), timeout=wait)
                 except TimeoutError:
-                    yield ": keep-alive\n\n"
+                    if deadline is None or loop.time() < deadline:
+                        yield ": keep-alive\n\n"
                     continue
                 if event is None:
                     return
@@ -153,14 +163,18 @@ class MediaBroadcaster:
         self.send("progress", {key: report.get(key) for key in keys})
 
 
-async def subscribe_live(bus: Bus, broadcaster: MediaBroadcaster) -> None:
-    """Feed ``broadcaster`` from a queue of this process alone."""
+async def subscribe_live(
+    bus: Bus, broadcaster: MediaBroadcaster, on_encoder_status: Callable[[Envelope], None]
+) -> None:
+    """Feed ``broadcaster`` (and the encoder's status) from a queue of this process alone."""
 
     async def handle(envelope: Envelope) -> None:
         if envelope.type == "video.updated":
             broadcaster.media_changed(envelope.data)
         elif envelope.type == "video.encoding.progressed":
             broadcaster.progressed(envelope.data)
+        elif envelope.type == "encoder.status":
+            on_encoder_status(envelope)
 
     queue = f"catalog.live.{uuid.uuid4().hex[:12]}"
     await bus.subscribe(queue, LIVE_EVENTS, handle, prefetch=1, transient=True)

@@ -253,3 +253,44 @@ class ListItem(BaseModel):
 
     added_at: datetime
     video: VideoView
+
+
+# -- the admin dashboard ------------------------------------------------------------------------
+class MediaStatusCounts(BaseModel):
+    """Videos by the status of their master (an upload in progress counts as pending)."""
+
+    pending: int
+    processing: int
+    ready: int
+    failed: int
+
+
+class EncodeCounts(BaseModel):
+    running: int = Field(description="encodes the encoder reports progress of")
+    waiting: int = Field(description="masters announced, no progress reported yet")
+
+
+class FailedMedia(BaseModel):
+    video_id: uuid.UUID
+    title: str
+    kind: MediaKind
+    error: str | None
+    failed_at: datetime
+
+
+class EncoderLoad(BaseModel):
+    """The encoder's latest report of its Ray cluster."""
+
+    nodes: int
+    cpus_total: float
+    cpus_busy: float
+    reported_at: datetime
+
+
+class CatalogStats(BaseModel):
+    videos_by_media_status: MediaStatusCounts
+    encodes: EncodeCounts
+    failed_last_24h: list[FailedMedia]
+    encoder: EncoderLoad | None = Field(
+        description="null until an encoder reported, or when its last report is overdue"
+    )

@@ -20,6 +20,7 @@ from apis.subscription.schemas import (
     RefundCreate,
     SubscriptionPage,
     SubscriptionPublic,
+    SubscriptionStats,
 )
 from apis.subscription.service import to_public
 from apis.subscription.states import Status
@@ -74,18 +75,29 @@ async def list_subscriptions(
     status: Status | None = None,
     user_id: Annotated[StorableText | None, Query(max_length=200)] = None,
     plan_id: uuid.UUID | None = None,
+    email: Annotated[
+        StorableText | None,
+        Query(max_length=320, description="a part of the subscriber's address, any case"),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_PAGE,
 ) -> SubscriptionPage:
-    """Subscriptions, newest first, filtered by status, user or plan."""
+    """Subscriptions, newest first, filtered by status, user, plan or email."""
     return await admin.list_subscriptions(
         session=session,
         status=status,
         user_id=user_id,
         plan_id=str(plan_id) if plan_id else None,
+        email=email,
         cursor=cursor,
         limit=limit,
     )
+
+
+@router.get("/subscriptions/stats", response_model=SubscriptionStats)
+async def subscription_stats(_: AdminUser, session: SessionDep) -> SubscriptionStats:
+    """Subscriptions playing now per plan, and every subscription by status (dashboard)."""
+    return await admin.subscription_stats(session=session)
 
 
 @router.get("/subscriptions/{subscription_id}", response_model=SubscriptionPublic)

@@ -83,6 +83,9 @@ class Subscription(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(String(200), index=True)
+    # The subscriber's address as their token said when they subscribed, so subscription
+    # admins can find them (None for subscriptions made before it was kept).
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
     current_period_start: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -69,6 +69,7 @@ async def create_subscription(
             clock=ctx.clock,
             rules=ctx.rules,
             user_id=user.subject,
+            email=user.email,
             plan_id=str(body.plan_id),
             card=card,
         )

@@ -87,6 +87,7 @@ class CardPublic(BaseModel):
 class SubscriptionPublic(BaseModel):
     id: uuid.UUID
     user_id: str
+    email: str | None = Field(description="the subscriber's address when they subscribed")
     plan_id: uuid.UUID
     status: str
     current_period_start: datetime
@@ -150,3 +151,17 @@ class SubscriptionPage(Page[SubscriptionPublic]):
 
 class PaymentPage(Page[PaymentPublic]):
     pass
+
+
+class PlanActive(BaseModel):
+    plan_id: uuid.UUID
+    name: str
+    active: int = Field(description="subscriptions that play now: trialing, active or past_due")
+
+
+class SubscriptionStats(BaseModel):
+    active_by_plan: list[PlanActive] = Field(description="every plan, retired ones included")
+    subscribers: dict[str, int] = Field(
+        description="subscriptions by status: pending, trialing, active, past_due, canceled, "
+        "expired"
+    )

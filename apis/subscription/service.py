@@ -45,6 +45,7 @@ async def subscribe(
     clock: Clock,
     rules: BillingRules,
     user_id: str,
+    email: str | None,
     plan_id: str,
     card: CardDetails,
 ) -> SubscriptionPublic:
@@ -69,6 +70,7 @@ async def subscribe(
     subscription = Subscription(
         id=new_id(),
         user_id=user_id,
+        email=email,
         plan_id=plan.id,
         status=Status.PENDING.value,
         current_period_start=now,

@@ -75,6 +75,11 @@ def test_the_merged_document_lists_every_service(fuzzed_platform: Platform) -> N
         assert path in paths
 
 
+def is_event_stream(operation: dict[str, Any]) -> bool:
+    content = operation.get("responses", {}).get("200", {}).get("content", {})
+    return "text/event-stream" in content
+
+
 def check_answer(case: schemathesis.Case, response: Any) -> str | None:
     """What is wrong with the answer to ``case``, or None."""
     where = f"{case.method} {case.formatted_path} -> {response.status_code}"
@@ -98,7 +103,13 @@ def test_no_request_gets_a_server_error_and_every_error_is_a_problem(
     fuzzed_platform: Platform, admin_headers: Callable[[], dict[str, str]]
 ) -> None:
     schema = schemathesis.openapi.from_url(f"{fuzzed_platform.url}/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
+    # A Server-Sent Events stream answers a valid request with a response that never ends
+    # (a keep-alive every 15 s outlives any read timeout); its careless and hostile requests
+    # are tested in tests/integration/catalog/test_live_events.py.
+    operations = [
+        op for op in (result.ok() for result in schema.get_all_operations())
+        if not is_event_stream(op.definition.raw)
+    ]  # fmt: skip
     assert len(operations) >= 30
     failures: list[str] = []
     calls = 0

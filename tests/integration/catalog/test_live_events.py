@@ -159,6 +159,20 @@ async def test_keep_alive_disconnects_and_slow_clients(
         assert not broadcaster.subscribers
 
 
+async def test_the_stream_lasts_no_longer_than_its_token(
+    tmp_path: Path, identity: IdentityHarness
+) -> None:
+    async with live_catalog(tmp_path, identity, live_keepalive_seconds=0.5) as (_, client):
+        short = identity.headers(roles=["catalog-admin"], lifetime_seconds=3)
+        async with open_stream(client, short) as stream:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            with pytest.raises(EOFError):
+                await stream.next(within=8)
+            assert 1 < loop.time() - started < 5  # exp is in whole seconds
+            assert "keep-alive" in stream.comments  # it was alive until then
+
+
 async def test_the_stream_ends_when_the_platform_is_stopped(
     tmp_path: Path, identity: IdentityHarness
 ) -> None:

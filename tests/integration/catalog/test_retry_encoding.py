@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from actors.encoder_runtime import build_worker
+from actors.encoder_settings import get_settings as encoder_settings
 from tests.integration.catalog.test_media_lifecycle import (
     encoding_event,
     settled,
     uploaded_video,
 )
-from tests.support.catalog import CatalogHarness
+from tests.support.catalog import CatalogHarness, catalog_settings, running_catalog
 
 VIDEO = {"title": "Sintel", "launch_year": 2010, "duration": 15, "rating": "12"}
 
@@ -115,3 +118,21 @@ async def test_careless_and_hostile_retries(catalog: CatalogHarness) -> None:
     anonymous = await client.post(retry_url(video["id"]))
     assert anonymous.status_code == 401
     assert (await catalog.video(video["id"]))["media"]["video"]["status"] == "failed"
+
+
+async def test_the_encoder_takes_a_retried_master_to_ready(tmp_path: Path, ray_local: None) -> None:
+    settings = catalog_settings(tmp_path)
+    async with running_catalog(settings) as catalog:
+        # The encode failed while no encoder ran (say its node was lost); one runs now.
+        video = await failed_video(catalog)
+        worker_settings = encoder_settings(
+            data_dir=tmp_path, storage_url=settings.media_url, encoder_progress_interval=0.5
+        )
+        bus, store = catalog.app.state.bus, catalog.app.state.store
+        await build_worker(worker_settings, bus, store).start()
+        response = await catalog.client.post(retry_url(video["id"]), headers=catalog.admin)
+        assert response.status_code == 202, response.text
+        ready = await settled(catalog, video["id"], "ready", within=240)
+        slot = ready["media"]["video"]
+        assert slot["error"] is None and slot["renditions"]
+        assert store.read_bytes(slot["encoded_location"]).startswith(b"#EXTM3U")

@@ -50,7 +50,10 @@ class FakeTokenVerifier:
             raise InvalidToken("unknown token")
         claims = {"sub": subject, "email_verified": not subject.startswith("user-unverified")}
         return Principal(
-            subject=subject, roles=frozenset(r for r in roles.split(",") if r), claims=claims
+            subject=subject,
+            email=f"{subject}@Example.com",  # mixed case, as people type addresses
+            roles=frozenset(r for r in roles.split(",") if r),
+            claims=claims,
         )
 
 

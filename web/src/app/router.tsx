@@ -13,6 +13,9 @@ import { SearchPage } from "@/features/search/components/SearchPage";
 import { CALLBACK_PATH, useAuth } from "@/lib/auth";
 import { Layout } from "./Layout";
 
+// The admin console is its own chunk: the viewer app never downloads it.
+const AdminApp = lazy(() => import("@/features/admin/routes"));
+
 // The player (and hls.js with it) loads only when someone presses play.
 const PlayerPage = lazy(() =>
   import("@/features/player/components/PlayerPage").then((m) => ({ default: m.PlayerPage })),
@@ -28,6 +31,14 @@ const signedIn = (page: React.ReactNode) => <RequireAuth>{page}</RequireAuth>;
 
 export const router = createBrowserRouter([
   { path: CALLBACK_PATH, element: <CallbackPage /> },
+  {
+    path: "/admin/*",
+    element: (
+      <Suspense fallback={<Spinner />}>
+        <AdminApp />
+      </Suspense>
+    ),
+  },
   {
     path: "/watch/:id",
     element: signedIn(

@@ -196,6 +196,27 @@ export interface paths {
         patch: operations["update_cast_member_api_v1_admin_cast_members__member_id__patch"];
         trace?: never;
     };
+    "/api/v1/admin/catalog/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Catalog Stats
+         * @description Titles by media status, encodes running and waiting, failures of the last 24 hours and
+         *     the encoder's Ray cluster.
+         */
+        get: operations["catalog_stats_api_v1_admin_catalog_stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/categories": {
         parameters: {
             query?: never;
@@ -445,9 +466,29 @@ export interface paths {
         };
         /**
          * List Subscriptions
-         * @description Subscriptions, newest first, filtered by status, user or plan.
+         * @description Subscriptions, newest first, filtered by status, user, plan or email.
          */
         get: operations["list_subscriptions_api_v1_admin_subscriptions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/subscriptions/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Subscription Stats
+         * @description Subscriptions playing now per plan, and every subscription by status (dashboard).
+         */
+        get: operations["subscription_stats_api_v1_admin_subscriptions_stats_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -575,6 +616,7 @@ export interface paths {
          *     - `event: progress`, `data: {"video_id", "kind", "percent", "eta_seconds"}` while encoding.
          *
          *     Each event has an `id:` line; a `: keep-alive` comment comes when nothing happened for 15 s.
+         *     The stream ends when the token it was opened with expires: open it again with a fresh one.
          */
         get: operations["media_events_api_v1_admin_videos_events_get"];
         put?: never;
@@ -1334,6 +1376,15 @@ export interface components {
             /** Type */
             type?: ("actor" | "director") | null;
         };
+        /** CatalogStats */
+        CatalogStats: {
+            /** @description null until an encoder reported, or when its last report is overdue */
+            encoder: components["schemas"]["EncoderLoad"] | null;
+            encodes: components["schemas"]["EncodeCounts"];
+            /** Failed Last 24H */
+            failed_last_24h: components["schemas"]["FailedMedia"][];
+            videos_by_media_status: components["schemas"]["MediaStatusCounts"];
+        };
         /** CategoryCreate */
         CategoryCreate: {
             /** Description */
@@ -1398,6 +1449,36 @@ export interface components {
             /** Email Verified */
             email_verified: boolean;
         };
+        /** EncodeCounts */
+        EncodeCounts: {
+            /**
+             * Running
+             * @description encodes the encoder reports progress of
+             */
+            running: number;
+            /**
+             * Waiting
+             * @description masters announced, no progress reported yet
+             */
+            waiting: number;
+        };
+        /**
+         * EncoderLoad
+         * @description The encoder's latest report of its Ray cluster.
+         */
+        EncoderLoad: {
+            /** Cpus Busy */
+            cpus_busy: number;
+            /** Cpus Total */
+            cpus_total: number;
+            /** Nodes */
+            nodes: number;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+        };
         /** FacetValue */
         FacetValue: {
             /** Count */
@@ -1420,6 +1501,28 @@ export interface components {
             rating: components["schemas"]["FacetValue"][];
             /** Year */
             year: components["schemas"]["FacetValue"][];
+        };
+        /** FailedMedia */
+        FailedMedia: {
+            /** Error */
+            error: string | null;
+            /**
+             * Failed At
+             * Format: date-time
+             */
+            failed_at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "video" | "trailer" | "banner" | "thumbnail";
+            /** Title */
+            title: string;
+            /**
+             * Video Id
+             * Format: uuid
+             */
+            video_id: string;
         };
         /** GenreCreate */
         GenreCreate: {
@@ -1553,6 +1656,20 @@ export interface components {
              * @description storage key of the seek-preview WebVTT
              */
             thumbnails?: string | null;
+        };
+        /**
+         * MediaStatusCounts
+         * @description Videos by the status of their master (an upload in progress counts as pending).
+         */
+        MediaStatusCounts: {
+            /** Failed */
+            failed: number;
+            /** Pending */
+            pending: number;
+            /** Processing */
+            processing: number;
+            /** Ready */
+            ready: number;
         };
         /**
          * MediaView
@@ -1696,6 +1813,21 @@ export interface components {
             subscription_id: string;
             /** User Id */
             user_id: string;
+        };
+        /** PlanActive */
+        PlanActive: {
+            /**
+             * Active
+             * @description subscriptions that play now: trialing, active or past_due
+             */
+            active: number;
+            /** Name */
+            name: string;
+            /**
+             * Plan Id
+             * Format: uuid
+             */
+            plan_id: string;
         };
         /** PlanCreate */
         PlanCreate: {
@@ -2017,6 +2149,11 @@ export interface components {
              * Format: date-time
              */
             current_period_start: string;
+            /**
+             * Email
+             * @description the subscriber's address when they subscribed
+             */
+            email: string | null;
             /** Ended At */
             ended_at: string | null;
             /** Grace Ends At */
@@ -2040,6 +2177,21 @@ export interface components {
             updated_at: string;
             /** User Id */
             user_id: string;
+        };
+        /** SubscriptionStats */
+        SubscriptionStats: {
+            /**
+             * Active By Plan
+             * @description every plan, retired ones included
+             */
+            active_by_plan: components["schemas"]["PlanActive"][];
+            /**
+             * Subscribers
+             * @description subscriptions by status: pending, trialing, active, past_due, canceled, expired
+             */
+            subscribers: {
+                [key: string]: number;
+            };
         };
         /** Suggestion */
         Suggestion: {
@@ -2668,6 +2820,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    catalog_stats_api_v1_admin_catalog_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogStats"];
                 };
             };
         };
@@ -3347,6 +3519,8 @@ export interface operations {
                 status?: components["schemas"]["Status"] | null;
                 user_id?: string | null;
                 plan_id?: string | null;
+                /** @description a part of the subscriber's address, any case */
+                email?: string | null;
                 /** @description `next_cursor` of the previous page */
                 cursor?: string | null;
                 /** @description items per page */
@@ -3374,6 +3548,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    subscription_stats_api_v1_admin_subscriptions_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionStats"];
                 };
             };
         };

@@ -2,6 +2,7 @@ import { Link } from "react-router";
 import { ErrorNotice, Spinner } from "@/components/Feedback";
 import { useAuth } from "@/lib/auth";
 import { formatDate, formatMoney } from "@/lib/format";
+import { paymentStatusLabel } from "@/lib/payments";
 import { useCancel, usePayments, usePlans, useSubscription } from "../api/queries";
 import { planQuality } from "./PlansPage";
 
@@ -95,7 +96,7 @@ export function AccountPage() {
                   <td>
                     {p.card_brand} •••• {p.card_last4}
                   </td>
-                  <td>{p.failure_code ? `${p.status} (${p.failure_code})` : p.status}</td>
+                  <td>{paymentStatusLabel(p)}</td>
                 </tr>
               ))}
             </tbody>
