@@ -18,6 +18,9 @@ from codeflix.storage import ObjectStore
 _TRACKS = TypeAdapter(list[SubtitleTrack])
 
 
+TRACKS_FILE = "tracks.json"
+
+
 def subtitles_prefix(video_id: str) -> str:
     return f"videos/{video_id}/subtitles"
 
@@ -27,7 +30,7 @@ def subtitle_source_key(video_id: str, language: str) -> str:
 
 
 def tracks_key(video_id: str) -> str:
-    return f"{subtitles_prefix(video_id)}/tracks.json"
+    return f"{subtitles_prefix(video_id)}/{TRACKS_FILE}"
 
 
 def write_tracks(store: ObjectStore, video_id: str, tracks: list[SubtitleTrack]) -> None:
@@ -38,11 +41,16 @@ def write_tracks(store: ObjectStore, video_id: str, tracks: list[SubtitleTrack])
 
 def read_tracks(store: ObjectStore, video_id: str) -> list[SubtitleTrack]:
     """The title's ready tracks; none when the catalog never recorded any (blocking)."""
+    return read_track_file(store, tracks_key(video_id))
+
+
+def read_track_file(store: ObjectStore, key: str) -> list[SubtitleTrack]:
+    """The tracks recorded at ``key``; none when there is no such file (blocking)."""
     try:
-        raw = store.read_bytes(tracks_key(video_id))
+        raw = store.read_bytes(key)
     except FileNotFoundError:
         return []
     try:
         return _TRACKS.validate_json(raw)
     except ValidationError as e:
-        raise ValueError(f"{tracks_key(video_id)} is not a list of subtitle tracks: {e}") from e
+        raise ValueError(f"{key} is not a list of subtitle tracks: {e}") from e
