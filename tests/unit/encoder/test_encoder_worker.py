@@ -326,10 +326,13 @@ async def test_uploads_get_a_per_title_ladder_unless_the_worker_is_set_to_fixed(
     bus: InMemoryBus, store: ObjectStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     default_runner = FakeEncodeRunner()
-    await worker(bus, store, default_runner, queue="per-title.uploads").start()
+    await worker(
+        bus, store, default_runner, queue="per-title.uploads", subtitles_queue="per-title.subs"
+    ).start()
     monkeypatch.setenv("CODEFLIX_ENCODER_QUALITY", "fixed")
     fixed_runner = FakeEncodeRunner()
-    fixed = build_worker(get_settings(encoder_queue="fixed.uploads"), bus, store, fixed_runner)
+    settings = get_settings(encoder_queue="fixed.uploads", encoder_subtitles_queue="fixed.subs")
+    fixed = build_worker(settings, bus, store, fixed_runner)
     await fixed.start()
     await bus.publish(upload())
     await bus.join()
