@@ -127,9 +127,12 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
         }));
         captions.current = tracks;
         setSubtitleTracks(tracks);
-        const chosen = pickCaptions(tracks, rememberedCaptions(viewer.current));
-        if (chosen !== null) hls.subtitleTrack = chosen;
-        setSubtitleTrackState(chosen ?? hls.subtitleTrack);
+        // hls.js makes its own pick right after announcing the tracks: the viewer's comes after.
+        queueMicrotask(() => {
+          const chosen = pickCaptions(tracks, rememberedCaptions(viewer.current));
+          if (chosen !== null && hlsRef.current === hls) hls.subtitleTrack = chosen;
+          setSubtitleTrackState(hls.subtitleTrack);
+        });
       });
       hls.on(E.SUBTITLE_TRACK_SWITCH, (_e, data) => setSubtitleTrackState(data.id));
       hls.on(E.FRAG_LOADED, () => setNetworkProblem(null));
