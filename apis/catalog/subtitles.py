@@ -25,7 +25,7 @@ from apis.catalog.resources import get_or_404
 from apis.catalog.subtitle_files import to_webvtt
 from apis.catalog.videos import video_public
 from codeflix.events import SubtitleTrack as TrackEvent
-from codeflix.problems import NotFound, UnprocessableContent
+from codeflix.problems import NotFound, Problem, UnprocessableContent
 from codeflix.subtitles import subtitle_source_key, write_tracks
 from codeflix.text import check_storable_text
 
@@ -38,6 +38,12 @@ LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$")
 LANGUAGE_MAX = 35
 LABEL_MAX = 100
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
+
+
+class SubtitleCheckFailed(Problem):
+    """Reading the file broke (not the file's verdict): the upload ends, a new one may follow."""
+
+    status, type_suffix = 500, "media-check-failed"
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,15 @@ async def complete_upload(session: AsyncSession, uploads: Uploads, upload: Uploa
             f"the uploaded subtitle was refused: {refused.message}",
             errors=[{"loc": ["body"], "msg": refused.reason}],
         ) from None
+    except Exception:
+        # A storage hiccup or a parser bug must not leave the upload "receiving" for ever.
+        log.exception("reading subtitle upload %s failed", upload.id)
+        broken = NotMedia("check_failed", "the file could not be read; upload it again")
+        await _refuse(session, uploads, upload, video, options, broken, status="failed")
+        raise SubtitleCheckFailed(
+            "the uploaded subtitle could not be read; upload it again",
+            errors=[{"loc": ["body"], "msg": "check_failed"}],
+        ) from None
     finally:
         await _drop(store, upload.key)
     location = subtitle_source_key(str(video.id), options.language)
@@ -189,8 +204,10 @@ async def _refuse(
     video: Video,
     options: SubtitleOptions,
     refused: NotMedia,
+    *,
+    status: str = "refused",
 ) -> None:
-    upload.status = "refused"
+    upload.status = status
     track = track_of(video, options.language)
     if track is None:
         track = SubtitleTrack(language=options.language, label=options.label)

@@ -6,6 +6,8 @@ import base64
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.support.catalog import CatalogHarness
 
 VIDEO = {"title": "Sintel", "launch_year": 2010, "duration": 15, "rating": "12"}
@@ -192,3 +194,25 @@ async def test_careless_subtitle_uploads_are_refused(catalog: CatalogHarness) ->
     )
     assert response.status_code == 403
     assert (await catalog.video(video["id"]))["subtitles"] == []
+
+
+async def test_a_reader_that_breaks_ends_the_upload_and_a_new_one_may_follow(
+    catalog: CatalogHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(data: bytes) -> str:
+        raise IndexError("list index out of range")
+
+    video = await catalog.create("videos", VIDEO)
+    with monkeypatch.context() as patched:
+        patched.setattr("apis.catalog.subtitles.to_webvtt", broken)
+        response = await catalog.upload(video["id"], VTT, kind="subtitle", language="en",
+                                        label="English")  # fmt: skip
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"loc": ["body"], "msg": "check_failed"}]
+    (track,) = (await catalog.video(video["id"]))["subtitles"]
+    assert track["status"] == "failed" and track["error"].startswith("check_failed")
+    again = await catalog.upload(video["id"], VTT, kind="subtitle", language="en", label="English")
+    assert again.status_code == 204
+    (track,) = (await catalog.video(video["id"]))["subtitles"]
+    assert track["status"] == "ready"
