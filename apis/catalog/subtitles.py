@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apis.catalog.media_checks import NotMedia
 from apis.catalog.models import SubtitleTrack, Upload, Video, utcnow
 from apis.catalog.publishing import publish
-from apis.catalog.resources import get_or_404
 from apis.catalog.subtitle_files import to_webvtt
 from apis.catalog.videos import video_public
 from codeflix.events import SubtitleTrack as TrackEvent
@@ -224,7 +223,10 @@ async def delete_subtitle(
     *, session: AsyncSession, uploads: Uploads, video_id: uuid.UUID, language: str
 ) -> None:
     """Remove one language's track and its file; the encoder drops it from the playlists."""
-    video = await get_or_404(session, Video, video_id)
+    # Locked like an upload's completion, so tracks.json is written in the order of commits.
+    video = await session.get(Video, video_id, populate_existing=True, with_for_update=True)
+    if video is None:
+        raise NotFound(f"no video with id {video_id}")
     track = next((t for t in video.subtitles if t.language.lower() == language.lower()), None)
     if track is None:
         raise NotFound(f"video {video_id} has no subtitle in {language!r}")
