@@ -37,6 +37,7 @@ def build_worker(
         store,
         runner,
         queue=settings.encoder_queue,
+        subtitles_queue=settings.encoder_subtitles_queue,
         concurrency=settings.encoder_concurrency,
         progress_interval=settings.encoder_progress_interval,
         max_attempts=settings.encoder_max_attempts,

@@ -12,6 +12,9 @@ from codeflix.settings import CommonSettings
 
 class EncoderSettings(CommonSettings):
     encoder_queue: str = Field(default="encoder.uploads", description="queue of video.uploaded")
+    encoder_subtitles_queue: str = Field(
+        default="encoder.subtitles", description="queue of video.subtitles.changed"
+    )
     encoder_concurrency: int = Field(default=1, ge=1, le=64, description="jobs run at once")
     encoder_progress_interval: float = Field(
         default=2.0, ge=0, description="seconds between two progressed events of a job"

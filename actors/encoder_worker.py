@@ -25,13 +25,16 @@ from codeflix.events import (
     VideoEncodingCompleted,
     VideoEncodingFailed,
     VideoEncodingStarted,
+    VideoSubtitlesChanged,
     VideoUploaded,
     new_event,
 )
 from codeflix.observability import domain_counter
 from codeflix.storage import InvalidKey, ObjectStore
+from codeflix.subtitles import subtitles_prefix
 from pipeline.errors import PipelineError, UnplayableMaster
-from pipeline.job import EncodeProgress, EncodeRequest, EncodeResult
+from pipeline.job import MASTER_PLAYLIST, EncodeProgress, EncodeRequest, EncodeResult
+from pipeline.subtitle_packaging import package_subtitles
 
 log = logging.getLogger("codeflix.encoder")
 PRODUCER = "encoder"
@@ -85,6 +88,7 @@ class EncoderWorker:
         run_encode: EncodeRunner,
         *,
         queue: str = "encoder.uploads",
+        subtitles_queue: str = "encoder.subtitles",
         concurrency: int = 1,
         progress_interval: float = 2.0,
         max_attempts: int = 3,
@@ -96,6 +100,7 @@ class EncoderWorker:
     ) -> None:
         self.bus, self.store, self.run_encode = bus, store, run_encode
         self.queue, self.concurrency = queue, concurrency
+        self.subtitles_queue = subtitles_queue
         self.progress_interval = progress_interval
         self.max_attempts, self.retry_delays = max_attempts, retry_delays
         self.max_workers = max_workers
@@ -113,6 +118,34 @@ class EncoderWorker:
             max_attempts=self.max_attempts,
             retry_delays=self.retry_delays,
             prefetch=self.concurrency,  # one job per unacked message: fair and bounded
+        )
+        await self.bus.subscribe(
+            self.subtitles_queue,
+            ["video.subtitles.changed"],
+            self.handle_subtitles,
+            max_attempts=self.max_attempts,
+            retry_delays=self.retry_delays,
+            prefetch=1,
+            single_active=True,  # two rewrites of one master side by side could undo each other
+        )
+
+    async def handle_subtitles(self, envelope: Envelope) -> None:
+        """Bring an encoded title's subtitle renditions and playlists up to date; segments of
+        video and audio are never touched. A title not encoded yet gets them from its encode."""
+        changed = envelope.parse_data()
+        if not isinstance(changed, VideoSubtitlesChanged):
+            raise PermanentFailure("unexpected_event", f"cannot package a {envelope.type}")
+        video_id = changed.video_id
+        hls = ObjectStore(self.store.uri(hls_prefix(video_id, "video")), **self.storage_options)
+        sources = ObjectStore(self.store.uri(subtitles_prefix(video_id)), **self.storage_options)
+        try:
+            rewritten = await asyncio.to_thread(package_subtitles, hls, sources, MASTER_PLAYLIST)
+        except PipelineError as e:
+            log.warning("subtitles not packaged", extra={"video_id": video_id, "error": str(e)})
+            raise PermanentFailure("subtitles_not_packaged", str(e)) from None
+        log.info(
+            "subtitles packaged" if rewritten else "subtitles wait for the encode",
+            extra={"video_id": video_id},
         )
 
     async def handle(self, envelope: Envelope) -> None:
@@ -164,6 +197,9 @@ class EncoderWorker:
             heights=upload.heights,
             max_workers=self.max_workers,
             quality=self.quality,
+            subtitles_uri=self.store.uri(subtitles_prefix(upload.video_id))
+            if upload.kind == "video"
+            else "",
         )
 
     def _completed(self, upload: VideoUploaded, result: EncodeResult) -> VideoEncodingCompleted:

@@ -73,6 +73,15 @@ def up(
             dir_okay=False,
         ),
     ] = None,
+    demo_subtitles: Annotated[
+        Path | None,
+        typer.Option(
+            help="English subtitles (WebVTT or SRT) for the demo title.",
+            envvar="CODEFLIX_DEMO_SUBTITLES",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the whole platform in one process on one port (the embedded mode)."""
     import uvicorn
@@ -102,7 +111,13 @@ def up(
     if demo and "catalog" in gateway.state.services:
         from apis.catalog.demo import install_demo_title
 
-        install_demo_title(platform, base_url=base, report=console.print, master=demo_master)
+        install_demo_title(
+            platform,
+            base_url=base,
+            report=console.print,
+            master=demo_master,
+            subtitles=demo_subtitles,
+        )
     console.print(
         f"[bold green]Codeflix is starting[/bold green] on {base}  (data in {data_dir.resolve()})"
     )

@@ -253,6 +253,29 @@ class VideoEncodingFailed(EventData):
     message: str
 
 
+# -- Subtitles --------------------------------------------------------------------------------
+class SubtitleTrack(BaseModel):
+    """One subtitle language of a title, as the encoder packages it."""
+
+    language: str = Field(
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,4}$", description="BCP 47 tag, e.g. pt-BR"
+    )
+    label: str = Field(min_length=1, max_length=100, description="the name players show")
+    default: bool = False
+    forced: bool = False
+    source_key: str = Field(
+        min_length=1, max_length=1024, description="storage key of the WebVTT source"
+    )
+
+
+@event_model("video.subtitles.changed", 1)
+class VideoSubtitlesChanged(EventData):
+    """A title's subtitles were added, replaced or removed; ``tracks`` is the whole new set."""
+
+    video_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,100}$")
+    tracks: list[SubtitleTrack] = Field(default_factory=list, max_length=100)
+
+
 # -- Catalog ----------------------------------------------------------------------------------
 # Each change of the catalog carries the resource's whole new state, so a consumer can keep its
 # own copy (search documents, playback's playable videos) without calling the catalog back.

@@ -54,6 +54,9 @@ class EncodeRequest(BaseModel):
     max_workers: int | None = Field(default=None, ge=1)
     # per-title: bitrates from the master's measured complexity; fixed: from bits per pixel.
     quality: Literal["per-title", "fixed"] = "per-title"
+    # The folder of the title's subtitle sources (WebVTT + tracks.json), packaged with the
+    # master; empty: none.
+    subtitles_uri: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -147,6 +150,7 @@ class EncodePlan:
     thumbnails: ThumbnailSpec
     audio_names: tuple[str, ...] = field(default_factory=tuple)
     decision: LadderDecision | None = None
+    subtitles_uri: str = ""  # not part of the job's identity: subtitles never touch segments
 
     @property
     def timestamp_offset_frames(self) -> int:

@@ -29,6 +29,7 @@ from pipeline.playlists import (
     measure,
     media_playlist,
 )
+from pipeline.subtitle_packaging import subtitled_master
 from pipeline.thumbnails import write_sprites
 from pipeline.transcode import ChunkOutcome
 
@@ -111,7 +112,11 @@ def package(
     thumbnails = write_sprites(
         store, state, plan.thumbnails, strips, plan.ladder.frame_rate, duration
     )
-    store.write_bytes(MASTER_PLAYLIST, master_playlist(variants, audio_entries).encode())
+    master = master_playlist(variants, audio_entries)
+    if plan.subtitles_uri:
+        sources = ObjectStore(plan.subtitles_uri, **plan.storage_options)
+        master = subtitled_master(store, sources, master)
+    store.write_bytes(MASTER_PLAYLIST, master.encode())
     return EncodeResult(
         job_id=plan.job_id,
         master_playlist=MASTER_PLAYLIST,

@@ -54,6 +54,7 @@ def plan_job(
         thumbnails=thumbnails,
         audio_names=rendition_names(source.audio),
         decision=_with_bitrates(decision, ladder),
+        subtitles_uri=request.subtitles_uri,
     )
 
 

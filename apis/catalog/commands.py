@@ -91,17 +91,35 @@ def upload(
     video_id: Annotated[str, typer.Argument(help="The video the file belongs to.")],
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     kind: Annotated[
-        Literal["video", "trailer", "banner", "thumbnail"], typer.Option(help="Which medium.")
+        Literal["video", "trailer", "banner", "thumbnail", "subtitle"],
+        typer.Option(help="Which medium."),
     ] = "video",
     chunk_mb: Annotated[int, typer.Option(help="MB sent per request.", min=1, max=1024)] = 8,
+    language: Annotated[
+        str | None, typer.Option(help="subtitle: its BCP 47 language, e.g. pt-BR.")
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option(help="subtitle: the name players show, e.g. Português.")
+    ] = None,
+    default: Annotated[
+        bool, typer.Option(help="subtitle: shown unless the viewer says no.")
+    ] = False,
+    forced: Annotated[bool, typer.Option(help="subtitle: forced narrative only.")] = False,
 ) -> None:
-    """Upload a master, trailer or image with tus; run it again to resume after a failure."""
+    """Upload a master, trailer, image or subtitle (WebVTT, SRT) with tus; run it again to
+    resume after a failure."""
     import httpx
 
     from apis.catalog.tus_client import ResumeStore, UploadFailed, UploadJob
     from apis.catalog.tus_client import upload as send
     from codeflix.login import LoginError, bearer_token, credentials_path
 
+    metadata: dict[str, str] = {}
+    if kind == "subtitle":
+        if not language or not label:
+            raise fail("upload", "a subtitle needs --language (e.g. pt-BR) and --label")
+        metadata = {"language": language, "label": label}
+        metadata |= {"default": str(default).lower(), "forced": str(forced).lower()}
     http = httpx.Client(timeout=15)
     try:
         base_url, _ = bearer_token(http=http)
@@ -111,7 +129,9 @@ def upload(
     def token() -> str:
         return bearer_token(http=http)[1]
 
-    job = UploadJob(base_url, video_id, path, kind, chunk_size=chunk_mb * 1024 * 1024)
+    job = UploadJob(
+        base_url, video_id, path, kind, chunk_size=chunk_mb * 1024 * 1024, metadata=metadata
+    )
     resume = ResumeStore(credentials_path().parent / "uploads.json")
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress(f"{path.name} ({kind})", *columns, console=console) as progress:
@@ -129,5 +149,6 @@ def upload(
             raise fail("upload", f"cannot reach Codeflix at {base_url}: {e}") from None
         finally:
             http.close()
-    follow = "it is being encoded" if kind in ("video", "trailer") else "it is ready"
+    follow = {"video": "it is being encoded", "trailer": "it is being encoded"}.get(kind, "")
+    follow = follow or ("it joins the stream" if kind == "subtitle" else "it is ready")
     console.print(f"Uploaded {path.name} as the {kind} of video {video_id}; {follow}.")

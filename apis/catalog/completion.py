@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apis.catalog import subtitles
 from apis.catalog.media_checks import NotMedia, check_media
 from apis.catalog.models import Upload, Video, utcnow
 from apis.catalog.publishing import publish
@@ -28,6 +29,8 @@ class MediaCheckFailed(Problem):
 
 async def complete_upload(session: AsyncSession, uploads: Uploads, upload: Upload) -> None:
     """The last byte is in: check the file, then move the media slot on and tell the others."""
+    if upload.kind == "subtitle":
+        return await subtitles.complete_upload(session, uploads, upload)
     # Locked and read fresh: an admin PATCH in between must not make this flush stale.
     video = await session.get(Video, upload.video_id, populate_existing=True, with_for_update=True)
     assert video is not None  # the upload row would be gone with its video

@@ -17,6 +17,7 @@ class CatalogSettings(ServiceSettings):
     max_video_bytes: int = Field(default=50 * GB, description="largest master of a video")
     max_trailer_bytes: int = Field(default=1 * GB, description="largest master of a trailer")
     max_image_bytes: int = Field(default=10 * MB, description="largest banner or thumbnail")
+    max_subtitle_bytes: int = Field(default=2 * MB, description="largest WebVTT or SRT file")
     # A few bytes of PNG can declare gigapixels; images are refused by their declared size
     # before anything decodes them. Pillow refuses anything past ~89 M pixels on its own.
     max_image_pixels: int = Field(
@@ -46,6 +47,8 @@ class CatalogSettings(ServiceSettings):
             return self.max_video_bytes
         if kind == "trailer":
             return self.max_trailer_bytes
+        if kind == "subtitle":
+            return self.max_subtitle_bytes
         return self.max_image_bytes
 
 

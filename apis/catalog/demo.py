@@ -57,6 +57,8 @@ class DemoOptions:
     report: Callable[[str], None]
     # Another master for the demo title (a longer, larger one for the browser journeys).
     master: Path | None = None
+    # English subtitles (WebVTT or SRT) uploaded before the master, so its encode has them.
+    subtitles: Path | None = None
 
 
 def install_demo_title(
@@ -65,10 +67,11 @@ def install_demo_title(
     base_url: str,
     report: Callable[[str], None],
     master: Path | None = None,
+    subtitles: Path | None = None,
 ) -> None:
     """Ask the embedded catalog to make sure the demo title exists once the platform runs."""
     platform.extras[DEMO_OPTIONS] = DemoOptions(
-        base_url=base_url.rstrip("/"), report=report, master=master
+        base_url=base_url.rstrip("/"), report=report, master=master, subtitles=subtitles
     )
 
 
@@ -117,12 +120,16 @@ async def ensure_demo_title(
         await import_catalog(session=session, document=CatalogFile.model_validate(DEMO))
         video = await _demo_video(session)
         status = video.slot("video").status
+        has_subtitles = bool(video.subtitles)
     url = f"{options.base_url}/api/v1/videos/{video.id}"
     if status == "ready":
         report(f"demo title: Big Buck Bunny is ready  {url}")
         return
     if status != "processing":
         await _wait_for_server(options.base_url)
+        if options.subtitles and not has_subtitles:
+            report(f"demo title: uploading English subtitles ({options.subtitles.name}, tus)")
+            await _upload(platform, options, str(video.id), options.subtitles, SUBTITLES)
         report(
             f"demo title: uploading the master of Big Buck Bunny ({clip.stat().st_size} bytes, tus)"
         )
@@ -149,7 +156,16 @@ async def _wait_for_server(base_url: str) -> None:
             await asyncio.sleep(0.2)
 
 
-async def _upload(platform: Platform, options: DemoOptions, video_id: str, clip: Path) -> None:
+SUBTITLES = {"language": "en", "label": "English"}
+
+
+async def _upload(
+    platform: Platform,
+    options: DemoOptions,
+    video_id: str,
+    clip: Path,
+    subtitle: dict[str, str] | None = None,
+) -> None:
     from apis.catalog.tus_client import UploadJob, upload
 
     token = await demo_token(platform)
@@ -160,11 +176,14 @@ async def _upload(platform: Platform, options: DemoOptions, video_id: str, clip:
         if stop.is_set():
             raise RuntimeError("the platform is stopping")  # leaves the upload thread at once
         percent = 100 * done // max(total, 1)
-        if percent >= shown[0] + 25 or done == total:
+        if subtitle is None and (percent >= shown[0] + 25 or done == total):
             shown[0] = percent
             options.report(f"demo title: uploaded {percent}%")
 
-    job = UploadJob(options.base_url, video_id, clip, "video", chunk_size=256 * 1024)
+    kind = "subtitle" if subtitle else "video"
+    job = UploadJob(
+        options.base_url, video_id, clip, kind, chunk_size=256 * 1024, metadata=subtitle or {}
+    )
     try:
         await asyncio.to_thread(upload, job, token=lambda: token, on_progress=progress)
     finally:

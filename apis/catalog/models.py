@@ -29,6 +29,8 @@ from codeflix.inbox import add_inbox_table
 from codeflix.outbox import add_outbox_table
 
 MEDIA_KINDS = ("video", "trailer", "banner", "thumbnail")
+# What the tus endpoint takes: the media slots, and subtitle tracks (one per language).
+UPLOAD_KINDS = (*MEDIA_KINDS, "subtitle")
 MEDIA_STATUSES = ("pending", "uploading", "processing", "ready", "failed")
 RATINGS = ("ER", "L", "10", "12", "14", "16", "18")
 CAST_MEMBER_TYPES = ("actor", "director")
@@ -145,6 +147,9 @@ class Video(Resource, Base):
     media: Mapped[list[MediaSlot]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="MediaSlot.kind"
     )
+    subtitles: Mapped[list[SubtitleTrack]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="SubtitleTrack.language"
+    )
 
     def slot(self, kind: str) -> MediaSlot:
         """The media slot of ``kind``, created pending on first use."""
@@ -175,6 +180,29 @@ class MediaSlot(Base):
     # late, repeated or stale events of an older master change nothing.
     upload_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class SubtitleTrack(Base):
+    """One subtitle language of a video: its label, flags and where its latest upload stands.
+
+    ``location`` is the converted WebVTT source (``videos/<id>/subtitles/<language>.vtt``);
+    only ``ready`` tracks are packaged into the title's HLS tree.
+    """
+
+    __tablename__ = "subtitle_tracks"
+
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("videos.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(35), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    default: Mapped[bool] = mapped_column(Boolean, default=False)
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="uploading")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    location: Mapped[str | None] = mapped_column(Text, default=None)
+    upload_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class Upload(Base):

@@ -30,6 +30,7 @@ Description = Annotated[
 Rating = Literal["ER", "L", "10", "12", "14", "16", "18"]
 CastMemberType = Literal["actor", "director"]
 MediaKind = Literal["video", "trailer", "banner", "thumbnail"]
+UploadKind = Literal["video", "trailer", "banner", "thumbnail", "subtitle"]
 
 
 def _unique(ids: list[uuid.UUID]) -> list[uuid.UUID]:
@@ -186,6 +187,17 @@ class MediaAdmin(BaseModel):
     )
 
 
+class SubtitleAdmin(BaseModel):
+    """A subtitle track as admins see it; only ``ready`` tracks are in the title's stream."""
+
+    language: str = Field(description="BCP 47 tag, e.g. pt-BR")
+    label: str
+    default: bool
+    forced: bool
+    status: Literal["uploading", "ready", "failed"]
+    error: str | None = None
+
+
 class VideoPublic(ResourcePublic):
     title: str
     description: str | None
@@ -198,6 +210,7 @@ class VideoPublic(ResourcePublic):
     genres: list[uuid.UUID]
     cast_members: list[uuid.UUID]
     media: dict[MediaKind, MediaAdmin]
+    subtitles: list[SubtitleAdmin] = Field(default_factory=list)
 
 
 # -- browsing (any signed-in user) --------------------------------------------------------------

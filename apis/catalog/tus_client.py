@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ class UploadJob:
     path: Path
     kind: str = "video"
     chunk_size: int = DEFAULT_CHUNK_SIZE
+    # Sent as tus Upload-Metadata: a subtitle's language, label, default and forced.
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def creation_url(self) -> str:
@@ -46,8 +48,11 @@ class UploadJob:
         with open(self.path, "rb") as f:
             digest.update(f.read(1024 * 1024))
         size = self.path.stat().st_size
+        # The same file sent as another language is another upload.
+        described = "|".join(f"{k}={v}" for k, v in sorted(self.metadata.items()))
         return (
             f"{self.base_url.rstrip('/')}|{self.video_id}|{self.kind}|{size}|{digest.hexdigest()}"
+            + (f"|{described}" if described else "")
         )
 
 
@@ -159,6 +164,6 @@ def _uploader(client: TusClient, job: UploadJob, stream: Any, url: str | None) -
         file_stream=stream,
         url=url,
         chunk_size=job.chunk_size,
-        metadata={"filename": job.path.name},
+        metadata={**job.metadata, "filename": job.path.name},
         upload_checksum=True,
     )

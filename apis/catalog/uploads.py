@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apis.catalog import subtitles
 from apis.catalog.completion import complete_upload
 from apis.catalog.config import CatalogSettings
-from apis.catalog.models import MEDIA_KINDS, Upload, Video
+from apis.catalog.models import UPLOAD_KINDS, Upload, Video
 from apis.catalog.upload_storage import UploadTarget
 from codeflix.problems import (
     BadRequest,
@@ -111,15 +112,23 @@ async def create_upload(
     kind: str | None,
     length_header: str | None,
     metadata_header: str | None,
+    subtitle: dict[str, str | None] | None = None,
 ) -> Upload:
-    """Open an upload of ``kind`` for the video (tus creation)."""
+    """Open an upload of ``kind`` for the video (tus creation). A subtitle names its
+    ``language`` and ``label`` (and may say ``default``, ``forced``) in ``subtitle`` (the
+    query) or in the Upload-Metadata."""
     metadata = parse_metadata(metadata_header)
     kind = kind or metadata.get("kind")
-    if kind not in MEDIA_KINDS:
+    if kind not in UPLOAD_KINDS:
         raise UnprocessableContent(
-            f"kind must be one of {', '.join(MEDIA_KINDS)}",
-            errors=[{"loc": ["query", "kind"], "msg": f"not one of {', '.join(MEDIA_KINDS)}"}],
+            f"kind must be one of {', '.join(UPLOAD_KINDS)}",
+            errors=[{"loc": ["query", "kind"], "msg": f"not one of {', '.join(UPLOAD_KINDS)}"}],
         )
+    options = None
+    if kind == "subtitle":
+        given = {k: v for k, v in (subtitle or {}).items() if v is not None}
+        fields = ("language", "label", "default", "forced")
+        options = subtitles.subtitle_options(**{f: given.get(f, metadata.get(f)) for f in fields})
     length = parse_length(length_header, "Upload-Length")
     limit = uploads.settings.max_bytes(kind)
     if length > limit:
@@ -141,17 +150,22 @@ async def create_upload(
         kind=kind,
         length=length,
         key=key,
-        metadata_=metadata,
+        metadata_={**metadata, "subtitle": options.as_metadata()} if options else metadata,
         storage_state=state,
     )
     session.add(upload)
-    slot = video.slot(kind)
-    slot.status, slot.error = "uploading", None
+    if options is not None:
+        subtitles.begin_upload(video, options, upload_id)
+    else:
+        slot = video.slot(kind)
+        slot.status, slot.error = "uploading", None
     await session.commit()
     return upload
 
 
 def _extension(kind: str, filename: str) -> str:
+    if kind == "subtitle":
+        return ""  # read as text, whatever its name; only its converted WebVTT is kept
     extension = filename.rpartition(".")[2].lower() if "." in filename else ""
     known = KNOWN_EXTENSIONS["video" if kind in ("video", "trailer") else "image"]
     return f".{extension}" if extension in known else ""
@@ -259,7 +273,9 @@ async def terminate_upload(
         if upload.status == "receiving":
             await uploads.target.abort(upload.key, upload.storage_state)
             video = await session.get(Video, video_id)
-            if video is not None and video.slot(upload.kind).status == "uploading":
+            if video is not None and upload.kind == "subtitle":
+                subtitles.abandon_upload(video, upload.id)
+            elif video is not None and video.slot(upload.kind).status == "uploading":
                 video.slot(upload.kind).status = "pending"
         await session.delete(upload)
         await session.commit()

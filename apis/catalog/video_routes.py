@@ -6,10 +6,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from starlette.requests import ClientDisconnect
 
-from apis.catalog import queries, schemas, uploads, videos
+from apis.catalog import queries, schemas, subtitles, uploads, videos
 from apis.catalog.deps import (
     ADMIN_ROLE,
     DEFAULT_PAGE_SIZE,
@@ -26,6 +26,7 @@ from apis.catalog.models import Upload, Video
 from apis.catalog.resources import get_or_404
 from codeflix.auth import require_roles
 from codeflix.problems import PreconditionFailed
+from codeflix.text import StorableText
 
 router = APIRouter(prefix="/api/v1/admin", dependencies=[Depends(require_roles(ADMIN_ROLE))])
 VideoSort = Literal["title", "-title", "launch_year", "-launch_year", "created_at", "-created_at"]
@@ -108,6 +109,19 @@ async def delete_video(
     )
 
 
+@router.delete("/videos/{video_id}/subtitles/{language}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_subtitle(
+    video_id: uuid.UUID,
+    language: Annotated[str, Path(max_length=35)],
+    session: SessionDep,
+    manager: UploadsDep,
+) -> None:
+    """Remove one subtitle language of a video (the stream drops it; video is not re-encoded)."""
+    await subtitles.delete_subtitle(
+        session=session, uploads=manager, video_id=video_id, language=language
+    )
+
+
 # -- tus uploads --------------------------------------------------------------------------------
 def require_tus(tus_resumable: Annotated[str | None, Header()] = None) -> None:
     """Every tus request but OPTIONS names the protocol version it speaks."""
@@ -141,11 +155,19 @@ async def create_upload(
     session: SessionDep,
     manager: UploadsDep,
     response: Response,
-    kind: schemas.MediaKind | None = None,
+    kind: schemas.UploadKind | None = None,
+    language: Annotated[
+        str | None, Query(max_length=35, description="subtitle: BCP 47 tag, e.g. pt-BR")
+    ] = None,
+    label: Annotated[
+        StorableText | None, Query(max_length=100, description="subtitle: the name players show")
+    ] = None,
+    default: Annotated[bool | None, Query(description="subtitle: selected by default")] = None,
+    forced: Annotated[bool | None, Query(description="subtitle: forced narrative")] = None,
     upload_length: Annotated[str | None, Header()] = None,
     upload_metadata: Annotated[str | None, Header()] = None,
 ) -> None:
-    """Start a tus upload of one of the video's media (``kind``); answers its URL."""
+    """Start a tus upload of one of the video's media or subtitles (``kind``); answers its URL."""
     upload = await uploads.create_upload(
         session=session,
         uploads=manager,
@@ -153,6 +175,12 @@ async def create_upload(
         kind=kind,
         length_header=upload_length,
         metadata_header=upload_metadata,
+        subtitle={
+            "language": language,
+            "label": label,
+            "default": None if default is None else str(default).lower(),
+            "forced": None if forced is None else str(forced).lower(),
+        },
     )
     response.headers.update(_state(upload))
     response.headers["Location"] = f"/api/v1/admin/videos/{video_id}/uploads/{upload.id}"

@@ -16,6 +16,7 @@ from apis.catalog.models import (
     Category,
     Genre,
     MediaSlot,
+    SubtitleTrack,
     Upload,
     Video,
     utcnow,
@@ -50,6 +51,17 @@ def media_admin(slot: MediaSlot | None) -> schemas.MediaAdmin:
     )
 
 
+def subtitle_admin(track: SubtitleTrack) -> schemas.SubtitleAdmin:
+    return schemas.SubtitleAdmin(
+        language=track.language,
+        label=track.label,
+        default=track.default,
+        forced=track.forced,
+        status=track.status,  # type: ignore[arg-type]
+        error=track.error,
+    )
+
+
 def video_public(video: Video) -> schemas.VideoPublic:
     slots = {slot.kind: slot for slot in video.media}
     return schemas.VideoPublic(
@@ -65,6 +77,7 @@ def video_public(video: Video) -> schemas.VideoPublic:
         genres=[g.id for g in video.genres],
         cast_members=[m.id for m in video.cast_members],
         media={kind: media_admin(slots.get(kind)) for kind in MEDIA_KINDS},  # type: ignore[misc]
+        subtitles=[subtitle_admin(t) for t in video.subtitles],
         created_at=video.created_at,
         updated_at=video.updated_at,
     )
@@ -103,7 +116,7 @@ async def create_video(*, session: AsyncSession, video_in: schemas.VideoCreate) 
     values = video_in.model_dump()
     references = await resolve_references(session, values)
     plain = {k: v for k, v in values.items() if k not in references}
-    video = Video(**plain, **references)
+    video = Video(**plain, **references, subtitles=[])
     for kind in MEDIA_KINDS:
         video.slot(kind)
     session.add(video)

@@ -21,6 +21,7 @@ from tests.e2e.web_support import (
     confirm_address,
     current_time,
     make_master,
+    make_subtitles,
     new_email,
     open_demo_title,
     search_demo_title,
@@ -36,14 +37,17 @@ pytestmark = pytest.mark.timeout(900)
 
 @pytest.fixture(scope="module")
 def web_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """`codeflix up` whose demo title is a 20 s 1080p master (a full ladder to choose from)."""
+    """`codeflix up` whose demo title is a 20 s 1080p master (a full ladder to choose from)
+    with English subtitles (an SRT uploaded before the master, so its encode packages them)."""
     assert (WEB_DIST / "index.html").is_file(), "web/dist is missing: `make test` builds it"
     workdir = tmp_path_factory.mktemp("web")
     master = make_master(workdir / "master.mp4")
+    subtitles = make_subtitles(workdir / "english.srt")
     platform = Platform(workdir, free_port())
     with pytest.MonkeyPatch.context() as env:
         env.setenv("CODEFLIX_DEMO_TITLE", "true")
         env.setenv("CODEFLIX_DEMO_MASTER", str(master))
+        env.setenv("CODEFLIX_DEMO_SUBTITLES", str(subtitles))
         platform.start()
     platform.wait_for("Big Buck Bunny is ready", timeout=600)
     yield platform
@@ -166,6 +170,63 @@ def test_a_basic_plan_never_loads_1080p(site: str, mailbox: Path, desktop: Brows
     expect(page.get_by_test_id("account-status")).to_have_text("active")
     expect(page.get_by_role("table")).to_contain_text("4242")
     shot(page, "account")
+
+
+ACTIVE_CUE = """() => {
+  const v = document.querySelector('video');
+  for (const track of v.textTracks) {
+    if (track.mode === 'showing' && track.activeCues && track.activeCues.length) {
+      const cue = track.activeCues[0];
+      return {text: cue.text, start: cue.startTime, end: cue.endTime, now: v.currentTime,
+              language: track.language, label: track.label};
+    }
+  }
+  return null;
+}"""
+
+
+def shown_cue(page: Page) -> dict:
+    page.wait_for_function(f"({ACTIVE_CUE})() !== null", timeout=30_000)
+    cue = page.evaluate(f"({ACTIVE_CUE})()")
+    assert cue is not None
+    return dict(cue)
+
+
+def test_captions_are_listed_shown_and_remembered(
+    site: str, mailbox: Path, desktop: BrowserContext
+) -> None:
+    page = desktop.new_page()
+    sign_up(page, site, new_email(), mailbox)
+    subscribe(page, "premium")
+    open_demo_title(page)
+    page.get_by_role("link", name=re.compile("Play")).click()
+    wait_playing_past(page, 1)
+    captions = page.get_by_label("Captions")
+    expect(captions.locator("option")).to_have_text(["Off", "English"])
+    captions.select_option(label="English")
+    cue = shown_cue(page)
+    assert cue["language"] == "en" and cue["label"] == "English"
+    # Each cue says when it starts: hls.js placed it there, so X-TIMESTAMP-MAP lines up.
+    found = re.fullmatch(r"Caption (\d+) at (\d+) s", cue["text"])
+    assert found is not None, cue
+    assert abs(cue["start"] - int(found.group(2))) < 0.5, cue
+    assert cue["start"] <= cue["now"] <= cue["end"] + 0.5, cue
+    page.keyboard.press("Space")
+    page.wait_for_function("document.querySelector('video').paused")
+    shot(page, "player-captions")
+
+    # The choice is remembered: the next time the player opens, English is on by itself.
+    page.get_by_role("link", name="Back to the title").click()
+    page.get_by_role("link", name=re.compile("Play|Resume")).click()
+    expect(page.get_by_label("Captions")).to_have_value("0", timeout=30_000)
+    assert re.fullmatch(r"Caption \d+ at \d+ s", shown_cue(page)["text"])
+    # Off is remembered as well.
+    page.get_by_label("Captions").select_option(label="Off")
+    page.get_by_role("link", name="Back to the title").click()
+    page.get_by_role("link", name=re.compile("Play|Resume")).click()
+    wait_playing_past(page, current_time(page) + 1)
+    expect(page.get_by_label("Captions")).to_have_value("-1")
+    assert page.evaluate(f"({ACTIVE_CUE})()") is None
 
 
 def test_a_declined_card_shows_its_reason(

@@ -50,6 +50,18 @@ def make_master(path: Path, seconds: int = 20) -> Path:
     return path
 
 
+def make_subtitles(path: Path, seconds: int = 20) -> Path:
+    """English subtitles as SRT, one cue every 2 s that says when it starts."""
+    cues = []
+    for number, start in enumerate(range(0, seconds, 2), start=1):
+        cues.append(
+            f"{number}\n00:00:{start:02d},000 --> 00:00:{start + 2:02d},000\n"
+            f"Caption {number} at {start} s\n"
+        )
+    path.write_text("\n".join(cues), encoding="utf-8")
+    return path
+
+
 def new_email() -> str:
     return f"viewer-{uuid.uuid4().hex[:10]}@example.com"
 

@@ -65,12 +65,15 @@ class CatalogHarness:
             await asyncio.sleep(0.02)
         raise AssertionError(f"no matching event among {[e.type for e in self.events]}")
 
-    async def upload(self, video_id: str, data: bytes, kind: str = "video") -> httpx.Response:
-        """Send ``data`` as the video's ``kind`` through tus in two PATCHes."""
+    async def upload(
+        self, video_id: str, data: bytes, kind: str = "video", **params: str
+    ) -> httpx.Response:
+        """Send ``data`` as the video's ``kind`` through tus in two PATCHes (``params`` go in
+        the creation's query, e.g. a subtitle's language and label)."""
         tus = {**self.admin, "Tus-Resumable": "1.0.0"}
         created = await self.client.post(
             f"/api/v1/admin/videos/{video_id}/uploads",
-            params={"kind": kind},
+            params={"kind": kind, **params},
             headers={**tus, "Upload-Length": str(len(data))},
         )
         assert created.status_code == 201, created.text

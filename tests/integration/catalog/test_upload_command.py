@@ -94,3 +94,35 @@ def test_upload_errors_are_one_line(tmp_path: Path, signed_in) -> None:  # type:
             assert "Traceback" not in result.output
     result = runner.invoke(app, ["upload", "x", str(tmp_path / "absent.mp4")])
     assert result.exit_code == 2
+
+
+def test_upload_a_subtitle_with_its_language_and_label(tmp_path: Path, signed_in) -> None:  # type: ignore[no-untyped-def]
+    srt = tmp_path / "pt-BR.srt"
+    srt.write_text("1\n00:00:01,000 --> 00:00:02,000\nOlá\n", encoding="utf-8")
+    settings = catalog_settings(tmp_path / "catalog")
+    runner = CliRunner()
+    with served_catalog(settings, free_port()) as base:
+        signed_in(base)
+        video = httpx.post(f"{base}/api/v1/admin/videos", json=VIDEO, headers=ADMIN).json()
+        missing = runner.invoke(app, ["upload", video["id"], str(srt), "--kind", "subtitle"])
+        assert missing.exit_code == 1 and "--language" in missing.output
+        result = runner.invoke(
+            app,
+            ["upload", video["id"], str(srt), "--kind", "subtitle", "--language", "pt-BR",
+             "--label", "Português", "--default"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert "Uploaded pt-BR.srt as the subtitle" in result.output
+        shown = httpx.get(f"{base}/api/v1/admin/videos/{video['id']}", headers=ADMIN).json()
+        assert shown["subtitles"] == [
+            {"language": "pt-BR", "label": "Português", "default": True, "forced": False,
+             "status": "ready", "error": None}
+        ]  # fmt: skip
+        bad = tmp_path / "bad.srt"
+        bad.write_text("1\n00:00:01,000 --> soon\nOlá\n", encoding="utf-8")
+        result = runner.invoke(
+            app,
+            ["upload", video["id"], str(bad), "--kind", "subtitle", "--language", "fr",
+             "--label", "Français"],
+        )  # fmt: skip
+        assert result.exit_code == 1 and "line 2" in result.output, result.output

@@ -326,10 +326,13 @@ async def test_uploads_get_a_per_title_ladder_unless_the_worker_is_set_to_fixed(
     bus: InMemoryBus, store: ObjectStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     default_runner = FakeEncodeRunner()
-    await worker(bus, store, default_runner, queue="per-title.uploads").start()
+    await worker(
+        bus, store, default_runner, queue="per-title.uploads", subtitles_queue="per-title.subs"
+    ).start()
     monkeypatch.setenv("CODEFLIX_ENCODER_QUALITY", "fixed")
     fixed_runner = FakeEncodeRunner()
-    fixed = build_worker(get_settings(encoder_queue="fixed.uploads"), bus, store, fixed_runner)
+    settings = get_settings(encoder_queue="fixed.uploads", encoder_subtitles_queue="fixed.subs")
+    fixed = build_worker(settings, bus, store, fixed_runner)
     await fixed.start()
     await bus.publish(upload())
     await bus.join()
@@ -341,3 +344,43 @@ def test_a_quality_the_encoder_does_not_know_is_refused(monkeypatch: pytest.Monk
     monkeypatch.setenv("CODEFLIX_ENCODER_QUALITY", "best")
     with pytest.raises(ValidationError, match="encoder_quality"):
         get_settings()
+
+
+def subtitles_changed(video_id: str = "v1") -> Envelope:
+    data = {"video_id": video_id, "tracks": []}
+    return new_event("video.subtitles.changed", data, subject=video_id, producer="catalog")
+
+
+async def test_subtitles_of_a_title_not_encoded_yet_wait_for_its_encode(
+    bus: InMemoryBus, store: ObjectStore, outcomes: Recorder
+) -> None:
+    runner = FakeEncodeRunner()
+    await worker(bus, store, runner).start()
+    await bus.publish(subtitles_changed())
+    await bus.join()
+    assert runner.requests == [] and outcomes.seen == []  # nothing is encoded for subtitles
+    assert not store.exists("videos/v1/hls/master.m3u8")
+    assert await bus.dead_letters("encoder.subtitles") == []
+    # The encode of that title is told where its subtitle sources are.
+    await bus.publish(upload())
+    await bus.join()
+    assert [r.subtitles_uri for r in runner.requests] == [store.uri("videos/v1/subtitles")]
+
+
+async def test_subtitles_that_cannot_be_packaged_go_to_the_dead_letters(
+    bus: InMemoryBus, store: ObjectStore
+) -> None:
+    await worker(bus, store, FakeEncodeRunner()).start()
+    # A master without variants: nothing to align the subtitles with.
+    store.write_bytes("videos/v1/hls/master.m3u8", b"#EXTM3U\n")
+    store.write_bytes(
+        "videos/v1/subtitles/tracks.json",
+        b'[{"language": "en", "label": "English", "source_key": "videos/v1/subtitles/en.vtt"}]',
+    )
+    await bus.publish(subtitles_changed())
+    await bus.join()
+    [dead] = await bus.dead_letters("encoder.subtitles")
+    assert dead.reason == (
+        "subtitles_not_packaged: the master playlist has no variant to align subtitles with"
+    )
+    assert store.read_bytes("videos/v1/hls/master.m3u8") == b"#EXTM3U\n"

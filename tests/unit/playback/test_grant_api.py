@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from apis.playback.models import PlayableVideo
+from pipeline.subtitles import SubtitleEntry, with_subtitles
 from tests.unit.playback.conftest import PlaybackHarness
 
 
@@ -142,3 +143,32 @@ async def test_no_poster_for_an_unpublished_or_unready_video(
     assert (await playback.client.get(f"/api/v1/playback/{video_id}/poster")).status_code == 404
     for hostile in ("not-a-uuid", str(uuid.uuid4())):
         assert (await playback.client.get(f"/api/v1/playback/{hostile}/poster")).status_code == 404
+
+
+async def test_a_height_limited_master_keeps_its_subtitles(playback: PlaybackHarness) -> None:
+    video_id = await playback.add_video()
+    tree = f"videos/{video_id}/hls"
+    master = playback.store.read_bytes(f"{tree}/master.m3u8").decode()
+    subtitled = with_subtitles(master, [SubtitleEntry("pt-BR", "Português", True, False)])
+    playback.store.write_bytes(f"{tree}/master.m3u8", subtitled.encode())
+    playback.store.write_bytes(f"{tree}/subtitles/pt-BR/index.m3u8", b"#EXTM3U\n")
+    cue = (
+        b"WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:00.000\n\n00:01.000 --> 00:02.000\nOi\n"
+    )
+    playback.store.write_bytes(f"{tree}/subtitles/pt-BR/seg_00000.vtt", cue)
+    playback.entitlements.max_height["basic"] = 360
+    body = (await playback.grant(video_id, user="basic")).json()
+    limited = (await playback.client.get(body["manifest_url"])).text
+    assert "v720" not in limited
+    assert (
+        '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="pt-BR",NAME="Português",'
+        'DEFAULT=YES,AUTOSELECT=YES,FORCED=NO,URI="subtitles/pt-BR/index.m3u8"'
+    ) in limited.splitlines()
+    variants = [line for line in limited.splitlines() if line.startswith("#EXT-X-STREAM-INF")]
+    assert len(variants) == 1 and variants[0].endswith('SUBTITLES="subs"')
+    base = body["manifest_url"].rsplit("/", 1)[0]
+    segment = await playback.client.get(f"{base}/subtitles/pt-BR/seg_00000.vtt")
+    assert segment.status_code == 200 and segment.content == cue
+    assert segment.headers["content-type"] == "text/vtt; charset=utf-8"
+    playlist = await playback.client.get(f"{base}/subtitles/pt-BR/index.m3u8")
+    assert playlist.status_code == 200

@@ -675,6 +675,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/videos/{video_id}/subtitles/{language}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Subtitle
+         * @description Remove one subtitle language of a video (the stream drops it; video is not re-encoded).
+         */
+        delete: operations["delete_subtitle_api_v1_admin_videos__video_id__subtitles__language__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/videos/{video_id}/uploads": {
         parameters: {
             query?: never;
@@ -686,7 +706,7 @@ export interface paths {
         put?: never;
         /**
          * Create Upload
-         * @description Start a tus upload of one of the video's media (``kind``); answers its URL.
+         * @description Start a tus upload of one of the video's media or subtitles (``kind``); answers its URL.
          */
         post: operations["create_upload_api_v1_admin_videos__video_id__uploads_post"];
         delete?: never;
@@ -2193,6 +2213,30 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /**
+         * SubtitleAdmin
+         * @description A subtitle track as admins see it; only ``ready`` tracks are in the title's stream.
+         */
+        SubtitleAdmin: {
+            /** Default */
+            default: boolean;
+            /** Error */
+            error?: string | null;
+            /** Forced */
+            forced: boolean;
+            /** Label */
+            label: string;
+            /**
+             * Language
+             * @description BCP 47 tag, e.g. pt-BR
+             */
+            language: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "uploading" | "ready" | "failed";
+        };
         /** Suggestion */
         Suggestion: {
             /** Highlight */
@@ -2345,6 +2389,8 @@ export interface components {
              * @enum {string}
              */
             rating: "ER" | "L" | "10" | "12" | "14" | "16" | "18";
+            /** Subtitles */
+            subtitles?: components["schemas"]["SubtitleAdmin"][];
             /** Title */
             title: string;
             /**
@@ -3970,10 +4016,48 @@ export interface operations {
             };
         };
     };
+    delete_subtitle_api_v1_admin_videos__video_id__subtitles__language__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                video_id: string;
+                language: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     create_upload_api_v1_admin_videos__video_id__uploads_post: {
         parameters: {
             query?: {
-                kind?: ("video" | "trailer" | "banner" | "thumbnail") | null;
+                kind?: ("video" | "trailer" | "banner" | "thumbnail" | "subtitle") | null;
+                /** @description subtitle: BCP 47 tag, e.g. pt-BR */
+                language?: string | null;
+                /** @description subtitle: the name players show */
+                label?: string | null;
+                /** @description subtitle: selected by default */
+                default?: boolean | null;
+                /** @description subtitle: forced narrative */
+                forced?: boolean | null;
             };
             header?: {
                 "upload-length"?: string | null;

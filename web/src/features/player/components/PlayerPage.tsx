@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ErrorNotice, Spinner } from "@/components/Feedback";
+import { useAuth } from "@/lib/auth";
 import { formatClock } from "@/lib/format";
 import { isProblem } from "@/lib/problems";
 import { type Grant, requestGrant, resumePosition, saveProgress } from "../api/playback";
@@ -30,6 +31,7 @@ export function PlayerPage() {
   const [time, setTime] = useState({ current: 0, duration: 0, buffered: 0 });
   const [paused, setPaused] = useState(true);
   const [muted, setMuted] = useState(false);
+  const { user } = useAuth();
 
   const toPlans = useCallback(
     (detail: string) => navigate(`/plans?reason=${encodeURIComponent(detail)}`, { replace: true }),
@@ -76,6 +78,7 @@ export function PlayerPage() {
     startAt: startAt ?? 0,
     maxHeight: grant?.max_height,
     onGrantExpired: renew,
+    viewer: user?.profile.sub,
   });
 
   // Progress: every 10 s while playing, on pause and when leaving.
@@ -277,9 +280,9 @@ export function PlayerPage() {
           )}
           {player.subtitleTracks.length > 0 && (
             <label className="player__menu">
-              <span>Subtitles</span>
+              <span>Captions</span>
               <select
-                aria-label="Subtitles"
+                aria-label="Captions"
                 value={player.subtitleTrack}
                 onChange={(e) => player.setSubtitleTrack(Number(e.target.value))}
               >

@@ -1,5 +1,12 @@
 import type Hls from "hls.js";
 import { type RefObject, useCallback, useEffect, useRef, useState } from "react";
+import {
+  type CaptionTrack,
+  captionsChoice,
+  pickCaptions,
+  rememberCaptions,
+  rememberedCaptions,
+} from "../lib/captions";
 import { withGrant } from "../lib/grants";
 
 export interface Rung {
@@ -21,6 +28,8 @@ interface Options {
   maxHeight?: number | null;
   /** Called when the edge says the grant expired (410): resolves once a new grant is set. */
   onGrantExpired: () => Promise<void>;
+  /** The signed-in viewer: whose captions choice is remembered in this browser. */
+  viewer?: string;
 }
 
 const RETRY_MS = 3000;
@@ -37,7 +46,10 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
   const [playingHeight, setPlayingHeight] = useState<number | null>(null);
   const [audioTracks, setAudioTracks] = useState<Track[]>([]);
   const [audioTrack, setAudioTrackState] = useState(0);
-  const [subtitleTracks, setSubtitleTracks] = useState<Track[]>([]);
+  const [subtitleTracks, setSubtitleTracks] = useState<CaptionTrack[]>([]);
+  const captions = useRef<CaptionTrack[]>([]);
+  const viewer = useRef(options.viewer);
+  viewer.current = options.viewer;
   const [subtitleTrack, setSubtitleTrackState] = useState(-1);
   const [networkProblem, setNetworkProblem] = useState<string | null>(null);
   const [fatal, setFatal] = useState<string | null>(null);
@@ -107,12 +119,20 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
       });
       hls.on(E.AUDIO_TRACK_SWITCHED, (_e, data) => setAudioTrackState(data.id));
       hls.on(E.SUBTITLE_TRACKS_UPDATED, (_e, data) => {
-        setSubtitleTracks(
-          data.subtitleTracks.map((t, index) => ({
-            index,
-            label: trackLabel(t.lang, t.name, index),
-          })),
-        );
+        // Subtitles go by the label the admin gave them ("Português (Brasil)", "English SDH").
+        const tracks = data.subtitleTracks.map((t, index) => ({
+          index,
+          label: t.name || trackLabel(t.lang, t.name, index),
+          lang: t.lang,
+        }));
+        captions.current = tracks;
+        setSubtitleTracks(tracks);
+        // hls.js makes its own pick right after announcing the tracks: the viewer's comes after.
+        queueMicrotask(() => {
+          const chosen = pickCaptions(tracks, rememberedCaptions(viewer.current));
+          if (chosen !== null && hlsRef.current === hls) hls.subtitleTrack = chosen;
+          setSubtitleTrackState(hls.subtitleTrack);
+        });
       });
       hls.on(E.SUBTITLE_TRACK_SWITCH, (_e, data) => setSubtitleTrackState(data.id));
       hls.on(E.FRAG_LOADED, () => setNetworkProblem(null));
@@ -159,6 +179,8 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, options:
   const setSubtitleTrack = useCallback((index: number) => {
     if (hlsRef.current) hlsRef.current.subtitleTrack = index;
     setSubtitleTrackState(index);
+    const choice = captionsChoice(captions.current, index);
+    if (choice !== null) rememberCaptions(viewer.current, choice);
   }, []);
   const retryNow = useCallback(() => {
     const hls = hlsRef.current;
