@@ -2,6 +2,7 @@ import { useParams } from "react-router";
 import type { CastMember } from "../api/admin";
 import { CatalogEditor } from "../components/CatalogEditor";
 import { CatalogList } from "../components/CatalogList";
+import { BY_NAME_OR_AGE } from "../components/listSorts";
 
 const TYPES = [
   { value: "actor", label: "Actor" },
@@ -18,12 +19,7 @@ export function CastPage() {
         { name: "name", label: "Name" },
         { name: "type", label: "Type", options: TYPES },
       ]}
-      sorts={[
-        { value: "name", label: "Name A–Z" },
-        { value: "-name", label: "Name Z–A" },
-        { value: "-created_at", label: "Newest first" },
-        { value: "created_at", label: "Oldest first" },
-      ]}
+      sorts={BY_NAME_OR_AGE}
       columns={[
         { header: "Name", cell: (m) => m.name },
         { header: "Type", cell: (m) => (m.type === "director" ? "Director" : "Actor") },

@@ -2,6 +2,7 @@ import { useParams } from "react-router";
 import type { Category } from "../api/admin";
 import { CatalogEditor } from "../components/CatalogEditor";
 import { CatalogList } from "../components/CatalogList";
+import { BY_NAME_OR_AGE } from "../components/listSorts";
 
 const ACTIVE = [
   { value: "true", label: "Active" },
@@ -18,12 +19,7 @@ export function CategoriesPage() {
         { name: "name", label: "Name" },
         { name: "is_active", label: "Status", options: ACTIVE },
       ]}
-      sorts={[
-        { value: "name", label: "Name A–Z" },
-        { value: "-name", label: "Name Z–A" },
-        { value: "-created_at", label: "Newest first" },
-        { value: "created_at", label: "Oldest first" },
-      ]}
+      sorts={BY_NAME_OR_AGE}
       columns={[
         { header: "Name", cell: (c) => c.name },
         { header: "Description", cell: (c) => c.description ?? "", wide: true },

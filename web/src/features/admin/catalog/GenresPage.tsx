@@ -2,6 +2,7 @@ import { useParams } from "react-router";
 import type { Genre } from "../api/admin";
 import { CatalogEditor } from "../components/CatalogEditor";
 import { CatalogList } from "../components/CatalogList";
+import { BY_NAME_OR_AGE } from "../components/listSorts";
 import { useOptions } from "../hooks/useOptions";
 
 export function GenresPage() {
@@ -24,12 +25,7 @@ export function GenresPage() {
           ],
         },
       ]}
-      sorts={[
-        { value: "name", label: "Name A–Z" },
-        { value: "-name", label: "Name Z–A" },
-        { value: "-created_at", label: "Newest first" },
-        { value: "created_at", label: "Oldest first" },
-      ]}
+      sorts={BY_NAME_OR_AGE}
       columns={[
         { header: "Name", cell: (g) => g.name },
         { header: "Categories", cell: (g) => g.categories.map(name).join(", ") },
