@@ -55,6 +55,7 @@ async def test_worker_killed_mid_encode_resumes_and_completes_once(
         "CODEFLIX_AMQP_EXCHANGE": names.exchange,
         "CODEFLIX_AMQP_DEAD_LETTER_EXCHANGE": names.dead_letter_exchange,
         "CODEFLIX_ENCODER_QUEUE": names.queue("encoder"),
+        "CODEFLIX_ENCODER_SUBTITLES_QUEUE": names.queue("subtitles"),
         "CODEFLIX_ENCODER_PROGRESS_INTERVAL": "0",
         "CODEFLIX_ENCODER_MAX_WORKERS": "1",  # one chunk at a time: there is a "mid" to kill in
         "CODEFLIX_STORAGE_URL": store.url,

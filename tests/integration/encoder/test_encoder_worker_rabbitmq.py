@@ -33,7 +33,13 @@ async def start_worker(
     bus: RabbitMQBus, store: ObjectStore, names: Names, **settings_: object
 ) -> str:
     settings = get_settings(
-        encoder_queue=names.queue("encoder"), encoder_progress_interval=0, **settings_
+        **{
+            "encoder_queue": names.queue("encoder"),
+            # Each test has its own exchanges: a queue of a fixed name would be bound to another's.
+            "encoder_subtitles_queue": names.queue("subtitles"),
+            "encoder_progress_interval": 0,
+            **settings_,
+        }
     )
     await build_worker(settings, bus, store).start()
     return settings.encoder_queue
