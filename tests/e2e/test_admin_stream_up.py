@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -33,9 +32,9 @@ def test_ctrl_c_ends_an_open_live_stream_and_the_platform(
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = response.iter_lines()
         assert next(lines) == ": connected"
-        started = time.monotonic()
-        code, out = platform.stop()  # Ctrl-C
+        # Ctrl-C. Held up by the open stream, the platform would never stop: stop() gives up
+        # (TimeoutExpired) after two minutes, a bound no loaded machine comes near.
+        code, out = platform.stop()
         assert code == 0, out[-3000:]
-        assert time.monotonic() - started < 20, "the open stream held the platform up"
         assert list(lines) == [""]  # the stream ended cleanly, not cut
     assert "Codeflix stopped." in out and "Traceback" not in out
