@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +15,13 @@ import ray
 from actors.local_ray import Guard
 
 _guard: Guard | None = None
+# Jobs waiting on Ray in other threads, and whether the process is shutting Ray down: a
+# thread blocked in ray.wait while Ray shuts down never returns, and the process never exits.
+_stopping = threading.Event()
+_jobs = 0
+_jobs_changed = threading.Condition()
+# How long shutdown() waits for running jobs to notice and let go of Ray.
+JOBS_STOP_SECONDS = 15.0
 
 
 def connect(
@@ -30,6 +40,7 @@ def connect(
     global _guard
     if ray.is_initialized():
         return
+    _stopping.clear()  # a process may connect again after an earlier shutdown (tests do)
     # Codeflix code is imported by workers from the installed package, not shipped per job.
     os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     options: dict[str, Any] = {
@@ -57,8 +68,30 @@ def connect(
         _guard = guard
 
 
+@contextmanager
+def job() -> Iterator[None]:
+    """Mark a job that waits on Ray in this thread, so shutdown() lets it finish first."""
+    global _jobs
+    with _jobs_changed:
+        _jobs += 1
+    try:
+        yield
+    finally:
+        with _jobs_changed:
+            _jobs -= 1
+            _jobs_changed.notify_all()
+
+
+def stopping() -> bool:
+    """True once shutdown() began: a job stops waiting on its tasks and gives up."""
+    return _stopping.is_set()
+
+
 def shutdown() -> None:
     global _guard
+    _stopping.set()
+    with _jobs_changed:
+        _jobs_changed.wait_for(lambda: _jobs == 0, timeout=JOBS_STOP_SECONDS)
     if ray.is_initialized():
         ray.shutdown()
     if _guard is not None:

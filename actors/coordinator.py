@@ -66,9 +66,11 @@ def _run(
     if missing_chunks or missing_audio:
         # Whatever master an earlier job left must not advertise a stream being rewritten.
         store.delete(MASTER_PLAYLIST)
-        encoded = _encode_missing(
-            plan, request, missing_chunks, missing_audio, outcomes, audio, chunk_nodes, on_progress
-        )
+        with cluster.job():  # Ray stays up until this job has let go of it
+            encoded = _encode_missing(
+                plan, request, missing_chunks, missing_audio, outcomes, audio, chunk_nodes,
+                on_progress,
+            )  # fmt: skip
     result = package(
         plan,
         store,
@@ -87,6 +89,15 @@ def _load_audio(store: ObjectStore, key: str) -> AudioOutcome | None:
         return AudioOutcome.from_json(store.read_bytes(key))
     except (FileNotFoundError, ValueError, TypeError):
         return None
+
+
+class EncoderStopped(Exception):
+    """The process is shutting Ray down: the job gives up now (not a pipeline failure, so the
+    upload is delivered again and the next run resumes from the chunks already stored)."""
+
+
+# How long a job waits on its tasks before it looks whether the encoder is stopping.
+WAIT_SECONDS = 1.0
 
 
 def _encode_missing(
@@ -122,7 +133,11 @@ def _encode_missing(
     try:
         while queue or in_flight:
             fill_free_slots()
-            ready, _ = ray.wait(list(in_flight), num_returns=1)
+            ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=WAIT_SECONDS)
+            if not ready and cluster.stopping():
+                raise EncoderStopped(
+                    "the encoder stopped during the job; it resumes from its finished chunks"
+                )
             finished_chunks = 0
             for ref in ready:
                 kind, number = in_flight.pop(ref)
