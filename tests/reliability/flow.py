@@ -2,12 +2,13 @@
 
 The flow acts as the platform's users do, over HTTP against the service processes: an admin
 creates titles and uploads their masters (tus, resumed from the server's offset after a
-failure), viewers subscribe (one ``Idempotency-Key`` per viewer, kept across retries), watch
-titles once they are ready (grant, master playlist, variant playlist, first segment through
-the playback service's media edge) and browse the catalog; time passes for some subscriptions
-(their billing date is moved into the past, as a month going by would) so the renewal
-scheduler charges them again. A client retries a call that fails while something is down,
-as a real one would; every retry is counted.
+failure; a new one only while fewer than three wait for the encoder), viewers subscribe (one
+``Idempotency-Key`` per viewer, kept across retries), watch titles once they are ready (grant,
+master playlist, variant playlist, first segment through the playback service's media edge)
+and browse the catalog; time passes for some subscriptions (their billing date is moved into
+the past, as a month going by would) so the renewal scheduler charges them again. A client
+retries a call that fails while something is down, as a real one would; every retry is
+counted.
 
 The audit then reads the databases and the broker: every acknowledged upload is ``ready`` or
 ``failed`` with a reason, every outbox row was published, every event published on the bus is
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -38,6 +40,7 @@ from tests.reliability.conftest import Deployment
 
 CARD = {"type": "card", "number": "4242424242424242", "exp_month": 12, "exp_year": 2030,
         "cvc": "123"}  # fmt: skip
+MAX_ENCODES_WAITING = 3  # uploads the flow lets wait for the encoder at once
 RETRYABLE = frozenset({402, 404, 409, 500, 502, 503, 504})
 # Which consumer (its inbox name and database) must have handled which event types.
 CONSUMERS = {
@@ -63,6 +66,22 @@ class Ledger:
     viewers: dict[str, dict[str, str]] = field(default_factory=dict)  # user id -> headers
     renewals: Counter[str] = field(default_factory=Counter)  # user id -> renewals pushed
     watched: set[str] = field(default_factory=set)
+    # What each retried call last answered, and when (monotonic clock): tells a stuck service from
+    # a slow round when a wait runs out.
+    last_failures: dict[str, tuple[float, str]] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    def summary(self) -> str:
+        now = time.monotonic()
+        failures = "; ".join(
+            f"{what} {now - at:.0f} s ago: {last}"
+            for what, (at, last) in sorted(self.last_failures.items(), key=lambda i: i[1][0])
+        )
+        return (
+            f"at {now - self.started:.0f} s: operations {dict(self.operations)}, "
+            f"retries {self.retries}, unfinished {self.unfinished}, "
+            f"last failures: {failures or 'none'}"
+        )
 
 
 class Recorder:
@@ -87,6 +106,7 @@ class Flow:
         self.http = httpx.AsyncClient(timeout=15)
         self.random = random.Random(7)
         self.ready: list[str] = []  # titles seen ready, in order
+        self.encoding: set[str] = set()  # media uploaded, not yet seen ready or failed
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -113,6 +133,7 @@ class Flow:
             except httpx.TransportError as e:
                 last = repr(e)
             self.ledger.retries += 1
+            self.ledger.last_failures[what] = (time.monotonic(), last)
             await asyncio.sleep(0.5)
         raise Unfinished(f"{what}: still failing after {within:.0f} s ({last})")
 
@@ -289,21 +310,32 @@ class Flow:
 
     # -- the scripted traffic ------------------------------------------------------------------
     async def round(self, n: int) -> None:
-        """One round of traffic: a title, a viewer, a renewal, some watching and browsing."""
-        name = "not media" if n == 2 else ("long" if n % 3 == 0 else "short")
-        video_id = await self.create_title(n)
-        await self.upload(video_id, self.masters[name], media=name != "not media")
+        """One round of traffic: maybe a title, a viewer, a renewal, some watching and browsing."""
+        await self.follow_encodes()
+        # An admin uploads while the encoder keeps up: a backlog growing every round would
+        # make each later step wait on encodes, not on the recovery the faults test.
+        if len(self.encoding) < MAX_ENCODES_WAITING:
+            count = len(self.ledger.uploads)
+            name = "not media" if count == 2 else ("long" if count % 3 == 0 else "short")
+            video_id = await self.create_title(n)
+            await self.upload(video_id, self.masters[name], media=name != "not media")
+            if name != "not media":
+                self.encoding.add(video_id)
         user_id = await self.subscribe()
         await self.browse(user_id)
-        for candidate in list(self.ledger.uploads):
-            if candidate not in self.ready and self.ledger.uploads[candidate] == "media":
-                status, _ = await self.media_status(candidate)
-                if status == "ready":
-                    self.ready.append(candidate)
         if self.ready:
             await self.watch(user_id, self.ready[n % len(self.ready)])
         subscribed = sorted(self.ledger.viewers)
         await self.renew(self.random.choice(subscribed))
+
+    async def follow_encodes(self) -> None:
+        """Look up each master still encoding; the ready ones become watchable."""
+        for video_id in sorted(self.encoding):
+            status, _ = await self.media_status(video_id)
+            if status in ("ready", "failed"):
+                self.encoding.discard(video_id)
+                if status == "ready":
+                    self.ready.append(video_id)
 
     async def run(self, stop: asyncio.Event) -> None:
         n = 0
