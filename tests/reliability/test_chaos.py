@@ -61,7 +61,10 @@ async def chaos(deployment: Deployment, ledger: Ledger, recorder: Recorder) -> N
         return bool(started - done)
 
     def explain() -> str:
-        logs = "".join(f"\n--- {p.name} log\n{p.tail(1500)}" for p in deployment.services)
+        logs = "".join(
+            f"\n--- {p.name} log\n{p.tail(1500)}"
+            for p in (*deployment.services, deployment.encoder)
+        )
         return ledger.summary() + logs
 
     def after(operation: str) -> Callable[[], Awaitable[None]]:
