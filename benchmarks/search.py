@@ -38,7 +38,6 @@ RESULTS = ROOT / "benchmarks" / "results"
 API_KEY = "benchmark-typesense-key"
 PASSWORD = "Popcorn and 4 films!"
 
-from apis.identity.commands import create_account  # noqa: E402
 from apis.search.config import get_settings  # noqa: E402
 from apis.search.consumers import CatalogEventsConsumer  # noqa: E402
 from apis.search.documents import video_document  # noqa: E402
@@ -46,6 +45,7 @@ from apis.search.index import TypesenseIndex  # noqa: E402
 from apis.search.service import SearchQuery, search_parameters  # noqa: E402
 from codeflix.events import VideoState, new_event  # noqa: E402
 from codeflix.typesense_server import TypesenseServer, free_port  # noqa: E402
+from entrypoints.identity import create_account  # noqa: E402
 
 SYLLABLES = ["ba", "ca", "ção", "de", "fi", "gu", "lo", "ma", "nha", "pe", "ri", "sa", "to",
              "vi", "zé", "cor", "tar", "men", "lin", "dra", "bun", "ny", "ster", "quo"]  # fmt: skip

@@ -19,7 +19,6 @@ from apis.catalog.config import CatalogSettings, get_settings
 from apis.catalog.consumers import subscribe_all
 from apis.catalog.dashboard import EncoderBoard
 from apis.catalog.database import SCHEMA
-from apis.catalog.demo import DEMO_OPTIONS, run_demo_title
 from apis.catalog.encoding import reannounce_unfinished
 from apis.catalog.expiry import sweep_forever
 from apis.catalog.live import MediaBroadcaster, subscribe_live
@@ -65,18 +64,6 @@ async def background(work: Coroutine[Any, Any, None], name: str) -> AsyncIterato
             await task
 
 
-@asynccontextmanager
-async def demo_title(platform: Platform | None, sessions: Any) -> AsyncIterator[None]:
-    """Prepare the demo title in the background when ``codeflix up`` asked for it."""
-    options = platform.extras.get(DEMO_OPTIONS) if platform is not None else None
-    if platform is None or options is None:
-        yield
-        return
-    work = run_demo_title(platform=platform, sessions=sessions, options=options)
-    async with background(work, "demo-title"):
-        yield
-
-
 def create_app(
     settings: CatalogSettings | None = None,
     *,
@@ -113,7 +100,6 @@ def create_app(
             async with (
                 OutboxRelay(engine, bus) as relay,
                 background(sweep, "catalog-upload-sweeper"),
-                demo_title(platform, sessions),
             ):
 
                 def wake_relay(_session: object) -> None:

@@ -64,7 +64,7 @@ def test_the_first_admin_signs_in_from_the_command_line(
     assert login.returncode == 0, login.stderr
     assert "Signed in as boss@example.com" in login.stdout
 
-    from codeflix.login import bearer_token
+    from entrypoints.login import bearer_token
 
     monkeypatch.setenv("CODEFLIX_CONFIG_DIR", str(config))
     with httpx.Client() as http:

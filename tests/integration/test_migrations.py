@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import MetaData, text
 from typer.testing import CliRunner
 
-from codeflix.cli import app
 from codeflix.db import create_engine
-from codeflix.migrate_command import SERVICES_WITH_DATABASES
 from codeflix.migrations import ServiceSchema, differences, upgrade
+from entrypoints.cli import app
+from entrypoints.migrate import SERVICES_WITH_DATABASES
 from tests.integration.conftest import free_port
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from codeflix.cli import app
 from codeflix.mail import MailDelivery, MailStore, OutgoingMail
+from entrypoints.cli import app
 
 
 def store_mail(store: MailStore, mail_id: str, to: str, subject: str, day: int) -> str:

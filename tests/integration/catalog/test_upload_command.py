@@ -10,8 +10,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from apis.catalog.tus_client import ResumeStore, UploadJob, upload
-from codeflix.cli import app
+from entrypoints.cli import app
+from entrypoints.tus_client import ResumeStore, UploadJob, upload
 from tests.integration.conftest import free_port
 from tests.support.catalog import ADMIN, catalog_settings
 from tests.support.uploads import media_file, served_catalog, sha256_of

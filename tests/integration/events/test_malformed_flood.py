@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from codeflix.bus.rabbitmq import RabbitMQBus
-from codeflix.cli import app
+from entrypoints.cli import app
 from tests.contracts.bus import Recorder, dead_letters_eventually, eventually, uploaded
 from tests.integration.bus_support import Names, bus_topology
 

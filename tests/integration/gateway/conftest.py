@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from apis.gateway.app import create_app
 from apis.gateway.config import get_settings
-from apis.identity.commands import create_account
+from entrypoints.identity import create_account
 from tests.support.serving import serving
 
 PASSWORD = "Popcorn and 4 films!"

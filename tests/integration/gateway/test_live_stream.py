@@ -12,7 +12,7 @@ import httpx
 
 from apis.gateway.app import create_app
 from apis.gateway.config import get_settings
-from apis.identity.commands import create_account
+from entrypoints.identity import create_account
 from tests.integration.catalog.test_live_events import harmless_sigterm
 from tests.integration.gateway.conftest import PASSWORD, password_token
 from tests.support.serving import serving

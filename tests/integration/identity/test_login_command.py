@@ -15,8 +15,8 @@ import uvicorn
 from typer.testing import CliRunner
 
 from apis.identity.app import create_app
-from codeflix.cli import app as cli
-from codeflix.login import LoginError, bearer_token, credentials_path
+from entrypoints.cli import app as cli
+from entrypoints.login import LoginError, bearer_token, credentials_path
 from tests.integration.conftest import free_port
 from tests.support.identity import identity_settings
 

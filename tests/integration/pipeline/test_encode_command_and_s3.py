@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from actors.coordinator import run_encode_job
-from codeflix.cli import app
 from codeflix.storage import ObjectStore
+from entrypoints.cli import app
 from pipeline.job import EncodeRequest
 from tests.support.media import assert_valid_hls, tree
 

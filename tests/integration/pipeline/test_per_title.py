@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from actors.coordinator import run_encode_job
-from codeflix.cli import app
+from entrypoints.cli import app
 from pipeline.job import EncodeRequest
 from pipeline.ladder import plan_ladder
 from pipeline.probe import probe

@@ -13,10 +13,10 @@ from fastapi import FastAPI
 
 from apis.gateway.app import create_app as create_gateway
 from apis.gateway.config import get_settings as gateway_settings
-from apis.identity.commands import create_account
 from apis.search.reindex import reindex
 from codeflix.service_tokens import service_tokens_for
 from codeflix.typesense_server import PLATFORM_TYPESENSE
+from entrypoints.identity import create_account
 from tests.integration.playback.conftest import serving
 
 

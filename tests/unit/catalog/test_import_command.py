@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from apis.catalog.config import get_settings
 from apis.catalog.models import Video
-from codeflix.cli import app
 from codeflix.db import create_engine, session_factory
+from entrypoints.cli import app
 
 CATALOG = {
     "categories": [{"ref": "anim", "name": "Animation"}, {"name": "Documentary"}],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from codeflix.cli import app
+from entrypoints.cli import app
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from codeflix.cli import app
+from entrypoints.cli import app
 
 STRONG = "Sturdy kettle 42!"
 Run = Callable[..., Result]

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from actors.coordinator import run_encode_job
-from codeflix.cli import app
+from entrypoints.cli import app
 from pipeline.errors import UnplayableMaster
 from pipeline.job import EncodeRequest
 from pipeline.probe import probe

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from apis.playback.config import get_settings
 from apis.playback.grants import Grant
-from codeflix.cli import app as cli
+from entrypoints.cli import app as cli
 
 runner = CliRunner()
 

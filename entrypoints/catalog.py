@@ -82,7 +82,7 @@ async def _import(document: object, data_dir: Path) -> dict[str, int]:
 @catalog_app.command("migrate")
 def migrate(data_dir: DataDir = Path("var")) -> None:
     """Bring the catalog's database to the newest schema; the same as `codeflix migrate catalog`."""
-    from codeflix.migrate_command import migrate as migrate_databases
+    from entrypoints.migrate import migrate as migrate_databases
 
     migrate_databases("catalog", data_dir)
 
@@ -110,9 +110,9 @@ def upload(
     resume after a failure."""
     import httpx
 
-    from apis.catalog.tus_client import ResumeStore, UploadFailed, UploadJob
-    from apis.catalog.tus_client import upload as send
-    from codeflix.login import LoginError, bearer_token, credentials_path
+    from entrypoints.login import LoginError, bearer_token, credentials_path
+    from entrypoints.tus_client import ResumeStore, UploadFailed, UploadJob
+    from entrypoints.tus_client import upload as send
 
     metadata: dict[str, str] = {}
     if kind == "subtitle":

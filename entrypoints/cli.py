@@ -1,6 +1,7 @@
 """The ``codeflix`` command: run the platform and operate it.
 
-Subcommands live next to what they drive and register themselves here.
+``codeflix up`` composes the embedded platform; each command group lives in its own module of
+this package and is registered here.
 """
 
 from __future__ import annotations
@@ -109,10 +110,11 @@ def up(
     gateway = create_app(settings, platform=platform)
     base = f"http://{host}:{port}"
     if demo and "catalog" in gateway.state.services:
-        from apis.catalog.demo import install_demo_title
+        from entrypoints.demo_title import install_demo_title
 
         install_demo_title(
             platform,
+            catalog_sessions=gateway.state.services["catalog"].state.sessions,
             base_url=base,
             report=console.print,
             master=demo_master,
@@ -128,7 +130,7 @@ def up(
     )
     console.print(f"  mail          kept in {(data_dir / 'mail').resolve()}: codeflix mail list")
     if "identity" in gateway.state.services:
-        from apis.identity.commands import sign_in_help
+        from entrypoints.identity import sign_in_help
 
         for line in sign_in_help(base):
             console.print(line)
@@ -151,37 +153,37 @@ def version() -> None:
     console.print(__version__)
 
 
-from codeflix.dlq_commands import dlq_app  # noqa: E402 - subcommands register after `app`
-from codeflix.mail_commands import mail_app  # noqa: E402
-from codeflix.migrate_command import migrate  # noqa: E402
-from codeflix.worker_commands import worker_app  # noqa: E402
+from entrypoints.dlq import dlq_app  # noqa: E402 - subcommands register after `app`
+from entrypoints.mail import mail_app  # noqa: E402
+from entrypoints.migrate import migrate  # noqa: E402
+from entrypoints.worker import worker_app  # noqa: E402
 
 app.add_typer(worker_app)
 app.add_typer(dlq_app)
 app.add_typer(mail_app)
 app.command()(migrate)
 
-from apis.identity.commands import identity_app, users_app  # noqa: E402 - imports wait for use
-from codeflix.login import login  # noqa: E402
+from entrypoints.identity import identity_app, users_app  # noqa: E402 - imports wait for use
+from entrypoints.login import login  # noqa: E402
 
 app.add_typer(users_app)
 app.add_typer(identity_app)
 app.command()(login)
 
-from actors.encode_command import encode  # noqa: E402 - PyAV and Ray load only when it runs
+from entrypoints.encode import encode  # noqa: E402 - PyAV and Ray load only when it runs
 
 app.command()(encode)
 
-from apis.catalog.commands import catalog_app, upload  # noqa: E402 - imports wait for the command
+from entrypoints.catalog import catalog_app, upload  # noqa: E402 - imports wait for the command
 
 app.add_typer(catalog_app)
 app.command()(upload)
 
-from apis.playback.commands import playback_app  # noqa: E402
+from entrypoints.playback import playback_app  # noqa: E402
 
 app.add_typer(playback_app)
 
-from apis.search.commands import search_app  # noqa: E402
+from entrypoints.search import search_app  # noqa: E402
 
 app.add_typer(search_app)
 

