@@ -7,6 +7,10 @@ calls :func:`run_migrations` with its models' metadata. :func:`upgrade` runs at 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,10 +63,37 @@ async def upgrade(engine: AsyncEngine, schema: ServiceSchema, revision: str = "h
     def run(connection: Connection) -> None:
         command.upgrade(alembic_config(schema, connection), revision)
 
-    async with engine.connect() as connection:
+    async with _sqlite_file_turn(engine), engine.connect() as connection:
         await _take_turn(connection, schema)
         await connection.run_sync(run)
         await connection.commit()
+
+
+@contextlib.asynccontextmanager
+async def _sqlite_file_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    """On SQLite, one process at a time even opens the file to migrate it.
+
+    Opening a connection switches the file to WAL, which SQLite refuses ("database is locked",
+    after the whole busy timeout) while another connection holds the migration's write
+    transaction; a lock file beside the database makes the others wait before they connect.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + "-migrate.lock")
+    lock = await asyncio.to_thread(lock_path.open, "a")
+    try:
+        # Polled rather than blocking in a thread, so a cancelled start-up leaves no waiter.
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(0.05)
+        yield
+    finally:
+        lock.close()  # closing the file releases the lock
 
 
 async def _take_turn(connection: AsyncConnection, schema: ServiceSchema) -> None:
