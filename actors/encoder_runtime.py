@@ -111,11 +111,12 @@ def install_embedded_encoder(platform: Platform, **overrides: Any) -> None:
     @asynccontextmanager
     async def encoder() -> AsyncIterator[None]:
         await reap_stale_local_ray(settings)
-        worker = build_worker(settings, platform.extras["bus"], platform.store)
-        platform.extras["encoder"] = worker
+        assert platform.bus is not None, "the platform's bus is installed with the platform"
+        worker = build_worker(settings, platform.bus, platform.store)
+        platform.encoder = worker
         await worker.start()
         try:
-            async with status_reports(settings, platform.extras["bus"], worker):
+            async with status_reports(settings, platform.bus, worker):
                 yield
         finally:
             _shutdown_ray()

@@ -53,7 +53,6 @@ __all__ = [
     "ALGORITHM",
     "DEFAULT_AUDIENCE",
     "JWKS_PATH",
-    "PLATFORM_IDENTITY_APP",
     "CurrentUser",
     "IdentityUnavailable",
     "InvalidToken",
@@ -69,8 +68,6 @@ __all__ = [
 ]
 
 REALM_PATH = "/realms/codeflix"
-# Where the embedded identity app registers itself in ``Platform.extras``.
-PLATFORM_IDENTITY_APP = "identity.app"
 
 
 class Verifier(Protocol):
@@ -161,7 +158,7 @@ def verifier_for(settings: CommonSettings, platform: Platform | None = None) -> 
         )
 
     def embedded_client() -> httpx.AsyncClient:
-        identity_app = platform.extras.get(PLATFORM_IDENTITY_APP)
+        identity_app = platform.identity_app
         if identity_app is None:
             return httpx.AsyncClient()
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=identity_app))

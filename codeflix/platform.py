@@ -10,18 +10,31 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codeflix.settings import CommonSettings
 from codeflix.storage import ObjectStore, open_store
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from codeflix.bus.port import Bus
+    from codeflix.mail.server import LocalMailServer
+    from codeflix.typesense_server import TypesenseServer
 
 
 @dataclass
 class Platform:
     settings: CommonSettings
     store: ObjectStore
-    # Filled by the parts that need them (the event bus, the Ray-backed encoder, ...).
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The shared parts, each set by what installs it; None when this platform has none.
+    bus: Bus | None = None
+    # The embedded identity service: the others fetch its keys and tokens in-process.
+    identity_app: ASGIApp | None = None
+    mail_server: LocalMailServer | None = None
+    typesense: TypesenseServer | None = None
+    # The embedded encoder worker (actors/), kept so tests and shutdown can reach it.
+    encoder: object | None = None
     # Started (in order) before the services and stopped after them, e.g. the bus.
     startup_hooks: list[Callable[[], AbstractAsyncContextManager[Any]]] = field(
         default_factory=list
@@ -35,11 +48,11 @@ class Platform:
 
 
 def install_bus(platform: Platform) -> None:
-    """Give the platform its shared bus (``extras["bus"]``), started before the services."""
+    """Give the platform its shared bus, started before the services."""
     from codeflix.bus import bus_for
 
     bus = bus_for(platform.settings)
-    platform.extras["bus"] = bus
+    platform.bus = bus
 
     @asynccontextmanager
     async def running_bus() -> AsyncIterator[None]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from codeflix.auth import PLATFORM_IDENTITY_APP, issuer_for
+from codeflix.auth import issuer_for
 from codeflix.settings import DEFAULT_SECRET
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def service_tokens_for(settings: CommonSettings, platform: Platform | None = Non
     token_url = f"{issuer_for(settings)}/protocol/openid-connect/token"
 
     def http() -> httpx.AsyncClient:
-        identity_app = platform.extras.get(PLATFORM_IDENTITY_APP) if platform else None
+        identity_app = platform.identity_app if platform else None
         if identity_app is None:
             return httpx.AsyncClient(timeout=10)
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=identity_app))

@@ -34,8 +34,6 @@ import httpx
 if TYPE_CHECKING:
     from codeflix.platform import Platform
 
-# Where the embedded server registers itself in ``Platform.extras``.
-PLATFORM_TYPESENSE = "typesense.server"
 _PR_SET_PDEATHSIG = 1
 _DEFAULT_INTERPRETER = "/lib64/ld-linux-x86-64.so.2"
 
@@ -289,14 +287,13 @@ def embedded_server(platform: Platform) -> TypesenseServer:
 
     The first caller registers it; every later caller gets the same server.
     """
-    existing: TypesenseServer | None = platform.extras.get(PLATFORM_TYPESENSE)
-    if existing is not None:
-        return existing
+    if platform.typesense is not None:
+        return platform.typesense
     settings = platform.settings
     server = TypesenseServer(
         Path(settings.data_dir) / "typesense", api_key=settings.typesense_api_key
     )
-    platform.extras[PLATFORM_TYPESENSE] = server
+    platform.typesense = server
 
     @asynccontextmanager
     async def running_server() -> AsyncIterator[Any]:

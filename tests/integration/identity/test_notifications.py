@@ -83,7 +83,7 @@ async def notified(
         smtp_security="none",
     )
     bus = InMemoryBus()
-    platform = Platform(settings=settings, store=open_store(settings), extras={"bus": bus})
+    platform = Platform(settings=settings, store=open_store(settings), bus=bus)
     app = create_app(settings, platform=platform, clock=ManualClock())
     await bus.start()
     try:

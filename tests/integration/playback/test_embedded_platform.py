@@ -34,7 +34,7 @@ async def test_a_viewer_plays_a_video_through_the_gateway(tmp_path: Path, hls_tr
         video_id = str(uuid.uuid4())
         tree = f"videos/{video_id}/hls"
         await asyncio.to_thread(upload_tree, platform.store, hls_tree, tree)
-        bus = platform.extras["bus"]
+        bus = platform.bus
         await bus.publish(video_updated(video_id, published=True, ready=False))
         completed = {
             "video_id": video_id, "hls_prefix": tree, "master_playlist_key": f"{tree}/master.m3u8",

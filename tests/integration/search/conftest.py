@@ -147,9 +147,7 @@ async def running_search(
     settings: SearchSettings, identity: IdentityHarness, tmp_path: Path
 ) -> AsyncIterator[SearchHarness]:
     bus = InMemoryBus()
-    platform = Platform(
-        settings=settings, store=ObjectStore(f"file://{tmp_path}/media"), extras={"bus": bus}
-    )
+    platform = Platform(settings=settings, store=ObjectStore(f"file://{tmp_path}/media"), bus=bus)
     app = create_app(settings, platform=platform, verifier=identity.verifier)
     await bus.start()
     try:

@@ -15,7 +15,6 @@ from apis.gateway.app import create_app as create_gateway
 from apis.gateway.config import get_settings as gateway_settings
 from apis.search.reindex import reindex
 from codeflix.service_tokens import service_tokens_for
-from codeflix.typesense_server import PLATFORM_TYPESENSE
 from entrypoints.identity import create_account
 from tests.integration.playback.conftest import serving
 
@@ -64,7 +63,7 @@ async def test_published_titles_are_searchable_within_a_second(tmp_path: Path) -
         return create_gateway(settings, services=["identity", "catalog", "search"])
 
     async with serving(gateway) as (app, base):
-        server = app.state.platform.extras[PLATFORM_TYPESENSE]
+        server = app.state.platform.typesense
         assert server.data_path.is_relative_to(data_dir.resolve() / "typesense")
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             admin = await sign_in(client, email)
@@ -119,7 +118,7 @@ async def test_reindex_rebuilds_from_the_catalog_while_searches_answer(tmp_path:
                          "categories": [category]}  # fmt: skip
                 r = await client.post("/api/v1/admin/videos", json=video, headers=admin)
                 assert r.status_code == 201, r.text
-            await platform.extras["bus"].join()
+            await platform.bus.join()
             put = await client.put("/api/v1/admin/search/synonyms/sci-fi", headers=admin,
                                    json={"synonyms": ["ficcao", "scifi"]})  # fmt: skip
             assert put.status_code == 200, put.text

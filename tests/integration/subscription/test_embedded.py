@@ -47,10 +47,10 @@ async def publish_ready_video(app: FastAPI) -> str:
         "categories": [], "genres": [], "cast_members": [],
         "media": {"video": {"status": "ready", "encoded_location": f"{tree}/master.m3u8"}},
     }  # fmt: skip
-    await platform.extras["bus"].publish(
+    await platform.bus.publish(
         new_event("video.updated", data, subject=video_id, producer="catalog")
     )
-    await platform.extras["bus"].join()
+    await platform.bus.join()
     return video_id
 
 

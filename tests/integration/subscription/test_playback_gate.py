@@ -118,7 +118,7 @@ async def platforms(
     pb_settings = playback_settings(data_dir=tmp_path, database_url=play_url)
     play_app = create_playback(
         pb_settings,
-        platform=Platform(settings=pb_settings, store=store, extras={"bus": bus}),
+        platform=Platform(settings=pb_settings, store=store, bus=bus),
         verifier=identity.verifier,
         clock=lambda: clock.now().timestamp(),
     )

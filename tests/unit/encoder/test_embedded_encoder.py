@@ -20,7 +20,7 @@ async def test_platform_runs_an_encoder_on_its_shared_bus_without_starting_ray(
     settings = common_settings(data_dir=tmp_path)
     platform = Platform.from_settings(settings)
     install_embedded_encoder(platform)
-    bus = platform.extras["bus"]
+    bus = platform.bus
     assert isinstance(bus, InMemoryBus)
     assert bus_for(settings, platform) is bus  # every service gets the same one
     outcomes = Recorder()
