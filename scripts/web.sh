@@ -29,7 +29,7 @@ case "${1:-build}" in
   test) deps; npm run --silent check; npm test --silent ;;
   api-types)
     deps
-    ../.venv/bin/python -m apis.gateway.openapi > openapi.json
+    ../.venv/bin/python -m entrypoints.openapi > openapi.json
     npm run --silent api-types ;;
   *) echo "usage: scripts/web.sh deps|build|test|api-types" >&2; exit 2 ;;
 esac

@@ -22,8 +22,8 @@ from apis.catalog.database import SCHEMA
 from apis.catalog.encoding import reannounce_unfinished
 from apis.catalog.expiry import sweep_forever
 from apis.catalog.live import MediaBroadcaster, subscribe_live
-from apis.catalog.upload_storage import upload_target
-from apis.catalog.uploads import OFFSET_CONTENT_TYPE, Uploads
+from apis.catalog.upload_storage import Uploads, upload_target
+from apis.catalog.uploads import OFFSET_CONTENT_TYPE
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import InMemoryBus, service_bus
 from codeflix.db import create_engine, database_check

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,11 +11,9 @@ from apis.catalog import subtitles
 from apis.catalog.media_checks import NotMedia, check_media
 from apis.catalog.models import Upload, Video, utcnow
 from apis.catalog.publishing import publish
+from apis.catalog.upload_storage import Uploads
 from apis.catalog.videos import video_public
 from codeflix.problems import Problem, UnprocessableContent
-
-if TYPE_CHECKING:
-    from apis.catalog.uploads import Uploads
 
 log = logging.getLogger("codeflix.catalog")
 

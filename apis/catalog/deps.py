@@ -13,7 +13,7 @@ from apis.catalog.live import MediaBroadcaster
 from apis.catalog.models import Resource
 from apis.catalog.resources import etag
 from apis.catalog.schemas import YEAR_RANGE
-from apis.catalog.uploads import Uploads
+from apis.catalog.upload_storage import Uploads
 from codeflix.auth import Principal, require_roles
 from codeflix.pagination import DEFAULT_LIMIT
 from codeflix.params import Cursor as Cursor

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.catalog.models import Upload, utcnow
-from apis.catalog.uploads import Uploads, terminate_upload
+from apis.catalog.upload_storage import Uploads
+from apis.catalog.uploads import terminate_upload
 
 log = logging.getLogger("codeflix.catalog")
 SWEEP_INTERVAL_SECONDS = 3600.0

@@ -14,7 +14,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,14 +22,12 @@ from apis.catalog.media_checks import NotMedia
 from apis.catalog.models import SubtitleTrack, Upload, Video, utcnow
 from apis.catalog.publishing import publish
 from apis.catalog.subtitle_files import to_webvtt
+from apis.catalog.upload_storage import Uploads
 from apis.catalog.videos import video_public
 from codeflix.events import SubtitleTrack as TrackEvent
 from codeflix.problems import NotFound, Problem, UnprocessableContent
 from codeflix.subtitles import subtitle_source_key, write_tracks
 from codeflix.text import check_storable_text
-
-if TYPE_CHECKING:
-    from apis.catalog.uploads import Uploads
 
 log = logging.getLogger("codeflix.catalog")
 # BCP 47 as players use it: a 2-3 letter language and up to four subtags (pt-BR, zh-Hant-TW).

@@ -19,8 +19,11 @@ import asyncio
 import contextlib
 import os
 import posixpath
+import uuid
+from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
 
+from apis.catalog.config import CatalogSettings
 from codeflix.storage import ObjectStore
 
 WRITE_BATCH = 1024 * 1024  # bytes gathered before each blocking write to disk
@@ -238,3 +241,16 @@ class S3PartWriter:
     async def discard(self) -> None:
         self.buffer.clear()
         self.new_parts.clear()
+
+
+@dataclass
+class Uploads:
+    """What the upload functions share: settings, the store, the target and per-upload locks."""
+
+    settings: CatalogSettings
+    store: ObjectStore
+    target: UploadTarget
+    locks: dict[uuid.UUID, asyncio.Lock] = field(default_factory=dict)
+
+    def lock(self, upload_id: uuid.UUID) -> asyncio.Lock:
+        return self.locks.setdefault(upload_id, asyncio.Lock())

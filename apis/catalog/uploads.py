@@ -9,22 +9,19 @@ goes out through the outbox.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.catalog import subtitles
 from apis.catalog.completion import complete_upload
-from apis.catalog.config import CatalogSettings
 from apis.catalog.models import UPLOAD_KINDS, Upload, Video
-from apis.catalog.upload_storage import UploadTarget
+from apis.catalog.upload_storage import Uploads
 from codeflix.problems import (
     BadRequest,
     Conflict,
@@ -33,7 +30,6 @@ from codeflix.problems import (
     Problem,
     UnprocessableContent,
 )
-from codeflix.storage import ObjectStore
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,checksum"
@@ -58,19 +54,6 @@ class UnsupportedMediaType(Problem):
 
 class BodyInterrupted(Exception):
     """The client's connection dropped in the middle of a PATCH body."""
-
-
-@dataclass
-class Uploads:
-    """What the upload functions share: settings, the store, the target and per-upload locks."""
-
-    settings: CatalogSettings
-    store: ObjectStore
-    target: UploadTarget
-    locks: dict[uuid.UUID, asyncio.Lock] = field(default_factory=dict)
-
-    def lock(self, upload_id: uuid.UUID) -> asyncio.Lock:
-        return self.locks.setdefault(upload_id, asyncio.Lock())
 
 
 def parse_metadata(header: str | None) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,9 +29,7 @@ from apis.catalog.resources import (
     get_or_404,
     refuse_if,
 )
-
-if TYPE_CHECKING:
-    from apis.catalog.uploads import Uploads
+from apis.catalog.upload_storage import Uploads
 
 
 def media_admin(slot: MediaSlot | None) -> schemas.MediaAdmin:

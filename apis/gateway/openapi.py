@@ -180,20 +180,3 @@ def _rename_components(
             new = renames.get(f"#/components/{kind}/{name}", f"#/components/{kind}/{name}")
             renamed[kind][new.rsplit("/", 1)[-1]] = value
     return renamed
-
-
-def main() -> None:
-    """Print the embedded platform's OpenAPI document (the web app's types come from it)."""
-    import json
-    import tempfile
-
-    from apis.gateway.app import create_app
-    from apis.gateway.config import get_settings
-
-    with tempfile.TemporaryDirectory() as data_dir:
-        document = create_app(get_settings(data_dir=data_dir)).openapi()
-    print(json.dumps(document, indent=1, sort_keys=True))
-
-
-if __name__ == "__main__":
-    main()

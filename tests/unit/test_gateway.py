@@ -131,7 +131,7 @@ def test_the_gateway_openapi_shows_every_service_path(tmp_path):
 
 
 def test_the_web_apps_api_types_come_from_the_current_openapi(capsys):
-    from apis.gateway.openapi import main
+    from entrypoints.openapi import main
 
     main()
     saved = Path(__file__).resolve().parents[2] / "web" / "openapi.json"
