@@ -14,12 +14,11 @@ process, which signs the token of a one-off ``codeflix-demo`` principal.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib.util
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.catalog.importer import CatalogFile, import_catalog
 from apis.catalog.models import Video
+from codeflix.background import background
 from codeflix.platform import Platform
 
 log = logging.getLogger("codeflix.demo")
@@ -78,16 +78,9 @@ def install_demo_title(
         base_url=base_url.rstrip("/"), report=report, master=master, subtitles=subtitles
     )
 
-    @asynccontextmanager
-    async def demo_title_in_background() -> AsyncIterator[None]:
+    def demo_title_in_background() -> AbstractAsyncContextManager[None]:
         work = run_demo_title(platform=platform, sessions=catalog_sessions, options=options)
-        task = asyncio.create_task(work, name="demo-title")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        return background(work, "demo-title")
 
     platform.startup_hooks.append(demo_title_in_background)
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import event
@@ -25,6 +22,7 @@ from apis.catalog.live import MediaBroadcaster, subscribe_live
 from apis.catalog.upload_storage import Uploads, upload_target
 from apis.catalog.uploads import OFFSET_CONTENT_TYPE
 from codeflix.auth import Verifier, install_auth, verifier_for
+from codeflix.background import background
 from codeflix.bus import InMemoryBus, service_bus
 from codeflix.db import create_engine, database_check
 from codeflix.migrations import upgrade
@@ -50,18 +48,6 @@ ROUTE_PREFIXES = (
 
 # tus PATCHes stream media to storage under the per-kind limits of the catalog's settings.
 TUS_PATCH = StreamedBody("PATCH", r"/api/v1/admin/videos/[^/]+/uploads/[^/]+", OFFSET_CONTENT_TYPE)
-
-
-@asynccontextmanager
-async def background(work: Coroutine[Any, Any, None], name: str) -> AsyncIterator[None]:
-    """Run ``work`` as a task while the context lasts; cancel it at the end."""
-    task = asyncio.create_task(work, name=name)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def create_app(
