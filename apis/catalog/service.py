@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,15 +52,44 @@ def cast_member_public(member: CastMember) -> schemas.CastMemberPublic:
     return schemas.CastMemberPublic.model_validate(member)
 
 
+# -- what every change of a category, genre or cast member does ----------------------------------
+R = TypeVar("R", Category, Genre, CastMember)
+
+
+def apply_changes(resource: R, values: dict[str, Any]) -> None:
+    for field, value in values.items():
+        setattr(resource, field, value)
+    resource.updated_at = utcnow()
+
+
+async def save(
+    session: AsyncSession, resource: R, event_type: str, data: Callable[[R], Any]
+) -> None:
+    """Write the change with its event (same transaction, through the outbox) and commit.
+
+    ``data`` makes the event's body once the row is written (a new one has its id by then).
+    """
+    await flush_changes(session)
+    await publish(session, event_type, data(resource), subject=str(resource.id))
+    await session.commit()
+
+
+async def delete_unused(
+    session: AsyncSession, resource: R, what: str, event_type: str, **users: Any
+) -> None:
+    """Delete ``resource`` unless ``users`` (genres, videos) still refer to it: 409 then."""
+    refuse_delete_in_use(what, **users)
+    await session.delete(resource)
+    await save(session, resource, event_type, lambda deleted: {"id": str(deleted.id)})
+
+
 # -- categories ---------------------------------------------------------------------------------
 async def create_category(
     *, session: AsyncSession, category_in: schemas.CategoryCreate
 ) -> Category:
     category = Category(**category_in.model_dump())
     session.add(category)
-    await session.flush()
-    await publish(session, "category.created", category_public(category), subject=str(category.id))
-    await session.commit()
+    await save(session, category, "category.created", category_public)
     return category
 
 
@@ -72,12 +102,8 @@ async def update_category(
 ) -> Category:
     category = await get_or_404(session, Category, category_id)
     check_if_match(category, if_match)
-    for field, value in changes.changes().items():
-        setattr(category, field, value)
-    category.updated_at = utcnow()
-    await flush_changes(session)
-    await publish(session, "category.updated", category_public(category), subject=str(category.id))
-    await session.commit()
+    apply_changes(category, changes.changes())
+    await save(session, category, "category.updated", category_public)
     return category
 
 
@@ -100,11 +126,10 @@ async def delete_category(
             .where(video_categories.c.category_id == category.id)
         )
     ).all()
-    refuse_delete_in_use(f"category '{category.name}'", genres=genres, videos=videos)
-    await session.delete(category)
-    await flush_changes(session)
-    await publish(session, "category.deleted", {"id": str(category.id)}, subject=str(category.id))
-    await session.commit()
+    await delete_unused(
+        session, category, f"category '{category.name}'", "category.deleted",
+        genres=genres, videos=videos,
+    )  # fmt: skip
 
 
 def refuse_delete_in_use(what: str, *, genres: Any = (), videos: Any = ()) -> None:
@@ -134,9 +159,7 @@ async def create_genre(*, session: AsyncSession, genre_in: schemas.GenreCreate) 
     refuse_if(errors)
     genre = Genre(name=genre_in.name, is_active=genre_in.is_active, categories=categories)
     session.add(genre)
-    await session.flush()
-    await publish(session, "genre.created", genre_public(genre), subject=str(genre.id))
-    await session.commit()
+    await save(session, genre, "genre.created", genre_public)
     return genre
 
 
@@ -157,12 +180,8 @@ async def update_genre(
         refuse_if(errors)
         await refuse_orphaning_videos(session, genre, {c.id for c in categories})
         genre.categories = categories
-    for field, value in values.items():
-        setattr(genre, field, value)
-    genre.updated_at = utcnow()
-    await flush_changes(session)
-    await publish(session, "genre.updated", genre_public(genre), subject=str(genre.id))
-    await session.commit()
+    apply_changes(genre, values)
+    await save(session, genre, "genre.updated", genre_public)
     return genre
 
 
@@ -192,11 +211,7 @@ async def delete_genre(*, session: AsyncSession, genre_id: uuid.UUID, if_match: 
             select(Video).join(video_genres).where(video_genres.c.genre_id == genre.id)
         )
     ).all()
-    refuse_delete_in_use(f"genre '{genre.name}'", videos=videos)
-    await session.delete(genre)
-    await flush_changes(session)
-    await publish(session, "genre.deleted", {"id": str(genre.id)}, subject=str(genre.id))
-    await session.commit()
+    await delete_unused(session, genre, f"genre '{genre.name}'", "genre.deleted", videos=videos)
 
 
 # -- cast members -------------------------------------------------------------------------------
@@ -205,11 +220,7 @@ async def create_cast_member(
 ) -> CastMember:
     member = CastMember(**member_in.model_dump())
     session.add(member)
-    await session.flush()
-    await publish(
-        session, "cast_member.created", cast_member_public(member), subject=str(member.id)
-    )
-    await session.commit()
+    await save(session, member, "cast_member.created", cast_member_public)
     return member
 
 
@@ -222,14 +233,8 @@ async def update_cast_member(
 ) -> CastMember:
     member = await get_or_404(session, CastMember, member_id)
     check_if_match(member, if_match)
-    for field, value in changes.changes().items():
-        setattr(member, field, value)
-    member.updated_at = utcnow()
-    await flush_changes(session)
-    await publish(
-        session, "cast_member.updated", cast_member_public(member), subject=str(member.id)
-    )
-    await session.commit()
+    apply_changes(member, changes.changes())
+    await save(session, member, "cast_member.updated", cast_member_public)
     return member
 
 
@@ -245,8 +250,6 @@ async def delete_cast_member(
             .where(video_cast_members.c.cast_member_id == member.id)
         )
     ).all()
-    refuse_delete_in_use(f"cast member '{member.name}'", videos=videos)
-    await session.delete(member)
-    await flush_changes(session)
-    await publish(session, "cast_member.deleted", {"id": str(member.id)}, subject=str(member.id))
-    await session.commit()
+    await delete_unused(
+        session, member, f"cast member '{member.name}'", "cast_member.deleted", videos=videos
+    )
