@@ -3,7 +3,9 @@
 The first request with a key inserts a row (unique per user and key) before doing anything;
 a concurrent twin finds the row, waits for its answer and returns it. A different request
 body under the same key is refused (422), as is a twin still waiting after ``wait_seconds``
-(409, retry later). A failure that is not a client error frees the key so a retry can work.
+(409, retry later). A failure that is not a client error frees the key so a retry can work;
+when the failure is the database going away, freeing it waits for the database to come back
+(up to ``FREE_KEY_WITHIN``), or every retry would find the key still "in progress".
 """
 
 from __future__ import annotations
@@ -12,18 +14,21 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.subscription.models import IdempotencyRecord, new_id
 from codeflix.problems import Conflict, Problem, UnprocessableContent, problem_response
 
 Answer = tuple[int, dict[str, Any]]
+log = logging.getLogger("codeflix.subscription")
+FREE_KEY_WITHIN = 60.0  # seconds a failed request keeps trying to free its key
 
 
 def request_fingerprint(secret: str, payload: dict[str, Any]) -> str:
@@ -61,10 +66,7 @@ async def run_once(
         )
         status, body = e.status, json.loads(bytes(response.body))
     except BaseException:
-        async with sessions() as session, session.begin():
-            await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
-            )
+        await _free_key(sessions, record_id)
         raise
     async with sessions() as session, session.begin():
         await session.execute(
@@ -73,6 +75,25 @@ async def run_once(
             .values(response_status=status, response_body=body)
         )
     return status, body
+
+
+async def _free_key(sessions: async_sessionmaker[AsyncSession], record_id: str) -> None:
+    """Delete the key's row so that a retry runs the request again."""
+    loop = asyncio.get_running_loop()
+    deadline, delay = loop.time() + FREE_KEY_WITHIN, 0.1
+    while True:
+        try:
+            async with sessions() as session, session.begin():
+                await session.execute(
+                    delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
+                )
+            return
+        except (SQLAlchemyError, OSError):
+            if loop.time() > deadline:
+                log.error("could not free an Idempotency-Key; its retries answer 409")
+                return
+            await asyncio.sleep(delay)  # the database is away: the likely cause of the failure
+            delay = min(delay * 2, 2.0)
 
 
 async def _first_answer(
