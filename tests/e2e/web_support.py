@@ -159,6 +159,8 @@ def search_demo_title(page: Page, typed: str = "buny") -> None:
 
 
 def current_time(page: Page) -> float:
+    # Right after a click on Play the player page may not have mounted its <video> yet.
+    page.locator("video").wait_for(state="attached")
     return float(page.evaluate("document.querySelector('video').currentTime"))
 
 
