@@ -150,6 +150,10 @@ class IdempotencyRecord(Base):
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What the first request created (its subscription), so a retry carries on with it.
+    created_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # Until when the request working on the key holds it; a retry after that takes it over.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class ProcessedWebhook(Base):

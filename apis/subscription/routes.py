@@ -17,7 +17,7 @@ from apis.subscription.deps import (
     VerifiedUser,
 )
 from apis.subscription.gateway import CardDetails
-from apis.subscription.idempotency import request_fingerprint, run_once
+from apis.subscription.idempotency import Claim, request_fingerprint, run_once
 from apis.subscription.schemas import PaymentPage, PlanPage, SubscriptionCreate, SubscriptionPublic
 from apis.subscription.webhooks import SIGNATURE_HEADER
 from codeflix.auth import CurrentUser
@@ -62,25 +62,36 @@ async def create_subscription(
         {"plan_id": str(body.plan_id), "card": [number, card.exp_month, card.exp_year, card.cvc]},
     )
 
-    async def operation() -> tuple[int, dict[str, object]]:
-        created = await service.subscribe(
-            sessions=ctx.sessions,
-            gateway=ctx.gateway,
-            clock=ctx.clock,
-            rules=ctx.rules,
-            user_id=user.subject,
-            email=user.email,
-            plan_id=str(body.plan_id),
-            card=card,
-        )
+    async def operation(claim: Claim) -> tuple[int, dict[str, object]]:
+        if claim.created_id is not None:  # an earlier attempt stopped half-way: finish it
+            created = await service.carry_on(
+                sessions=ctx.sessions,
+                gateway=ctx.gateway,
+                clock=ctx.clock,
+                rules=ctx.rules,
+                user_id=user.subject,
+                subscription_id=claim.created_id,
+            )
+        else:
+            created = await service.subscribe(
+                sessions=ctx.sessions,
+                gateway=ctx.gateway,
+                clock=ctx.clock,
+                rules=ctx.rules,
+                user_id=user.subject,
+                email=user.email,
+                plan_id=str(body.plan_id),
+                card=card,
+                on_created=claim.bind,
+            )
         return 201, created.model_dump(mode="json")
 
     status, payload = await run_once(
         sessions=ctx.sessions,
+        clock=ctx.clock,
         user_id=user.subject,
         key=key,
         fingerprint=fingerprint,
-        now=ctx.clock.now(),
         operation=operation,
     )
     media_type = PROBLEM_JSON if status >= 400 else "application/json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -48,8 +49,13 @@ async def subscribe(
     email: str | None,
     plan_id: str,
     card: CardDetails,
+    on_created: Callable[[AsyncSession, str], Awaitable[None]] | None = None,
 ) -> SubscriptionPublic:
-    """Start a subscription: a trial, or a first charge that activates it (402 if refused)."""
+    """Start a subscription: a trial, or a first charge that activates it (402 if refused).
+
+    ``on_created`` runs in the transaction that creates the pending subscription, with its
+    id (the Idempotency-Key records it there, so a retry can carry on with it).
+    """
     async with sessions() as session:
         plan = await session.get(Plan, plan_id)
         if plan is None:
@@ -105,27 +111,89 @@ async def subscribe(
                     await lifecycle.start_trial(session, subscription, plan, now=now)
                 else:
                     session.add(payment)
+                if on_created is not None:
+                    await on_created(session, subscription.id)
         except IntegrityError:
             raise Conflict("you already have a subscription") from None
     if trial:
         return to_public(subscription)
+    return await _first_charge(
+        sessions=sessions, gateway=gateway, clock=clock, rules=rules,
+        subscription=subscription, payment=payment, plan=plan,
+    )  # fmt: skip
+
+
+async def carry_on(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    clock: Clock,
+    rules: BillingRules,
+    user_id: str,
+    subscription_id: str,
+) -> SubscriptionPublic:
+    """Finish a subscription that an earlier attempt of the same request created.
+
+    The attempt may have stopped before, during or after the first charge: charging again
+    with the payment's own idempotency key gets the provider's first answer, not a second
+    charge, and a payment already settled is only reported.
+    """
+    async with sessions() as session:
+        subscription = await session.get(Subscription, subscription_id)
+        if subscription is None or subscription.user_id != user_id:
+            raise NotFound(f"there is no subscription {subscription_id}")
+        plan = await session.get_one(Plan, subscription.plan_id)
+        payment = (
+            await session.execute(
+                select(Payment).where(
+                    Payment.subscription_id == subscription_id, Payment.kind == "initial"
+                )
+            )
+        ).scalar_one_or_none()
+    if subscription.status == Status.PENDING and payment is not None:
+        if payment.status == "pending" and payment.provider_charge_id is None:
+            return await _first_charge(
+                sessions=sessions, gateway=gateway, clock=clock, rules=rules,
+                subscription=subscription, payment=payment, plan=plan,
+            )  # fmt: skip
+    if payment is not None and payment.status == "failed":
+        raise PaymentRequired(
+            f"the payment failed: {payment.failure_code}",
+            reason=payment.failure_code,
+            subscription_id=subscription.id,
+        )
+    return to_public(subscription)
+
+
+async def _first_charge(
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    clock: Clock,
+    rules: BillingRules,
+    subscription: Subscription,
+    payment: Payment,
+    plan: Plan,
+) -> SubscriptionPublic:
+    """Charge a pending subscription's first payment and settle both (402 if it failed)."""
     result = await charge(
         gateway, subscription=subscription, payment=payment, idempotency_key=f"pay_{payment.id}"
     )
     async with sessions() as session, session.begin():
         subscription = await _get_locked(session, subscription.id)
         payment = await session.get_one(Payment, payment.id)
-        payment.provider_charge_id = result.charge_id or None
-        await apply_charge_result(
-            session,
-            subscription=subscription,
-            plan=plan,
-            payment=payment,
-            status=result.status,
-            failure_code=result.failure_code,
-            now=clock.now(),
-            rules=rules,
-        )
+        if payment.status == "pending":  # else a twin settled it while we were charging
+            payment.provider_charge_id = result.charge_id or None
+            await apply_charge_result(
+                session,
+                subscription=subscription,
+                plan=plan,
+                payment=payment,
+                status=result.status,
+                failure_code=result.failure_code,
+                now=clock.now(),
+                rules=rules,
+            )
     if result.status is ChargeStatus.FAILED:
         raise PaymentRequired(
             f"the payment failed: {result.failure_message or result.failure_code}",
