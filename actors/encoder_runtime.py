@@ -106,7 +106,9 @@ def install_embedded_encoder(platform: Platform, **overrides: Any) -> None:
 
     Ray starts locally with the first upload, not before, so the platform starts fast.
     """
-    settings = get_settings(data_dir=platform.settings.data_dir, **overrides)
+    settings = get_settings(
+        data_dir=platform.settings.data_dir, public_url=platform.settings.public_url, **overrides
+    )
 
     @asynccontextmanager
     async def encoder() -> AsyncIterator[None]:

@@ -7,7 +7,6 @@ this package and is registered here.
 from __future__ import annotations
 
 import errno
-import os
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -59,6 +58,14 @@ def up(
         Path,
         typer.Option(help="Where the SQLite files and media live.", envvar="CODEFLIX_DATA_DIR"),
     ] = Path("var"),
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="The address people reach Codeflix at (tokens name their issuer after it); "
+            "default: where it listens.",
+            envvar="CODEFLIX_PUBLIC_URL",
+        ),
+    ] = None,
     demo: Annotated[
         bool,
         typer.Option(
@@ -96,8 +103,8 @@ def up(
 
     # Tokens name their issuer after the public URL: unless it is set, it is where we listen.
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    os.environ.setdefault("CODEFLIX_PUBLIC_URL", f"http://{public_host}:{port}")
-    settings = get_settings(host=host, port=port, data_dir=data_dir)
+    public_url = public_url or f"http://{public_host}:{port}"
+    settings = get_settings(host=host, port=port, data_dir=data_dir, public_url=public_url)
     configure_logging(settings.log_level, json_lines=settings.log_json)
     try:
         sock = bind_socket(host, port)

@@ -40,6 +40,8 @@ def build_services(platform: Platform, names: list[str] | None = None) -> list[E
     for name in available_services() if names is None else names:
         config = importlib.import_module(f"apis.{name}.config")
         module = importlib.import_module(f"apis.{name}.app")
-        settings = config.get_settings(data_dir=platform.settings.data_dir)
+        settings = config.get_settings(
+            data_dir=platform.settings.data_dir, public_url=platform.settings.public_url
+        )
         built.append(EmbeddedService(name, module.create_app(settings, platform=platform)))
     return built
