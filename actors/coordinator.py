@@ -19,17 +19,22 @@ from codeflix.settings import common_settings
 from codeflix.storage import ObjectStore
 from pipeline.audio import AudioOutcome
 from pipeline.errors import PipelineError
-from pipeline.job import MASTER_PLAYLIST, EncodePlan, EncodeProgress, EncodeRequest, EncodeResult
+from pipeline.job import EncodePlan, EncodeProgress, EncodeRequest, EncodeResult, PlayableStream
 from pipeline.packaging import package
 from pipeline.planning import plan_job
+from pipeline.publishing import Publisher
 from pipeline.transcode import ChunkOutcome, load_outcome
 
 ProgressCallback = Callable[[EncodeProgress], None]
+PlayableCallback = Callable[[PlayableStream], None]
 LEGACY_STATE_FOLDER = "_job"
 
 
 def run_encode_job(
-    request: EncodeRequest, *, on_progress: ProgressCallback | None = None
+    request: EncodeRequest,
+    *,
+    on_progress: ProgressCallback | None = None,
+    on_playable: PlayableCallback | None = None,
 ) -> EncodeResult:
     """Encode ``request.source_uri`` into an HLS tree at ``request.output_uri``.
 
@@ -40,12 +45,20 @@ def run_encode_job(
     job are not encoded again; ``EncodeResult.chunks_encoded`` says how many this run did.
     Progress is reported after every finished chunk; ``rung`` is None because a chunk
     encodes all rungs at once.
+
+    The stream is published as it is encoded (see :mod:`pipeline.publishing`):
+    ``on_playable`` is called once every rendition has its first segments and the master
+    playlist is written, long before the job ends; a job that had nothing left to encode only
+    packages, and does not call it.
     """
-    return _run(plan_job(request), request, on_progress)
+    return _run(plan_job(request), request, on_progress, on_playable)
 
 
 def _run(
-    plan: EncodePlan, request: EncodeRequest, on_progress: ProgressCallback | None
+    plan: EncodePlan,
+    request: EncodeRequest,
+    on_progress: ProgressCallback | None,
+    on_playable: PlayableCallback | None = None,
 ) -> EncodeResult:
     store = ObjectStore(plan.output_uri, **plan.storage_options)
     state = ObjectStore(plan.state_uri, **plan.storage_options)
@@ -64,12 +77,12 @@ def _run(
     encoded = 0
     chunk_nodes: dict[str, int] = {}
     if missing_chunks or missing_audio:
-        # Whatever master an earlier job left must not advertise a stream being rewritten.
-        store.delete(MASTER_PLAYLIST)
+        publisher = _Publishing(plan, store, state, on_playable)
+        publisher.update(outcomes, audio)  # what an earlier run of this job finished
         with cluster.job():  # Ray stays up until this job has let go of it
             encoded = _encode_missing(
                 plan, request, missing_chunks, missing_audio, outcomes, audio, chunk_nodes,
-                on_progress,
+                on_progress, publisher,
             )  # fmt: skip
     result = package(
         plan,
@@ -91,6 +104,32 @@ def _load_audio(store: ObjectStore, key: str) -> AudioOutcome | None:
         return None
 
 
+class _Publishing:
+    """The job's :class:`Publisher`, fed with the finished chunks and the audio so far."""
+
+    def __init__(
+        self,
+        plan: EncodePlan,
+        store: ObjectStore,
+        state: ObjectStore,
+        on_playable: PlayableCallback | None,
+    ) -> None:
+        self.plan, self.state, self.on_playable = plan, state, on_playable
+        self.publisher = Publisher(plan, store)
+        self.publisher.adopt()
+
+    def update(self, outcomes: dict[int, ChunkOutcome], audio: dict[int, AudioOutcome]) -> None:
+        tracks = {}
+        for number, name in enumerate(self.plan.audio_names):
+            # A track still encoding has stored its first segments already: they count.
+            found = audio.get(number) or _load_audio(self.state, self.plan.audio_progress_key(name))
+            if found is not None:
+                tracks[name] = found
+        stream = self.publisher.publish(outcomes, tracks)
+        if stream is not None and self.on_playable is not None:
+            self.on_playable(stream)
+
+
 class EncoderStopped(Exception):
     """The process is shutting Ray down: the job gives up now (not a pipeline failure, so the
     upload is delivered again and the next run resumes from the chunks already stored)."""
@@ -109,8 +148,10 @@ def _encode_missing(
     audio: dict[int, AudioOutcome],
     chunk_nodes: dict[str, int],
     on_progress: ProgressCallback | None,
+    publishing: _Publishing,
 ) -> int:
-    """Run the missing tasks with at most one per CPU (or ``max_workers``) in flight.
+    """Run the missing tasks with at most one per CPU (or ``max_workers``) in flight, the
+    front of the timeline first, publishing the stream as it grows.
 
     Fills ``outcomes``, ``audio`` and ``chunk_nodes`` (chunks encoded per Ray node id).
     """
@@ -149,8 +190,9 @@ def _encode_missing(
                     chunk_nodes[node_id] = chunk_nodes.get(node_id, 0) + 1
                     finished_chunks += 1
             encoded += finished_chunks
+            fill_free_slots()  # no CPU waits while the stream is published
+            publishing.update(outcomes, audio)
             if finished_chunks and on_progress is not None:
-                fill_free_slots()  # no CPU waits while the callback runs
                 on_progress(_progress(len(outcomes), len(plan.chunks), encoded, started))
     except BaseException:
         for ref in in_flight:

@@ -3,7 +3,9 @@
 One task encodes a whole track in one pass (no seams to click at), resampled to 48 kHz stereo
 (5.1 is downmixed), lined up with the video's first frame (silence fills a late start, an early
 start is cut) and cut to the video's length, then segmented by FFmpeg's HLS muxer with the same
-segment length and timestamp offset as the video.
+segment length and timestamp offset as the video. Each segment is stored as soon as the muxer
+closes it, and the track's progress is kept in the job's state, so the stream can be watched
+from its first seconds while the rest of the track is still being encoded.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def encode_audio(plan: EncodePlan, track_number: int) -> AudioOutcome:
     track = plan.source.audio[track_number]
     name = plan.audio_names[track_number]
     store = ObjectStore(plan.output_uri, **plan.storage_options)
+    state = ObjectStore(plan.state_uri, **plan.storage_options)
     rate = AUDIO_SAMPLE_RATE
     total = round(plan.source.duration * rate)  # as long as the video, no longer
     offset = round(plan.timestamp_offset_frames / plan.ladder.frame_rate * rate)
@@ -97,13 +100,31 @@ def encode_audio(plan: EncodePlan, track_number: int) -> AudioOutcome:
         stream.layout = "stereo"
         stream.bit_rate = AUDIO_BITRATE
         written = 0
+        outcome = AudioOutcome(name=name)
+        segment_samples = round(plan.ladder.segment_seconds * rate)
+
+        def upload_finished() -> None:
+            # The muxer lists a segment once it has closed its file: those can go out now,
+            # and the job's state says how far the track is, for a stream that grows.
+            if not os.path.exists(playlist):
+                return
+            for index, seconds in _segments(playlist)[len(outcome.segments) :]:
+                size = store.put_file(
+                    os.path.join(workdir, segment_name(index)),
+                    f"{audio_dir(name)}/{segment_name(index)}",
+                )
+                outcome.segments.append([index, seconds, size])
+            state.write_bytes(plan.audio_progress_key(name), outcome.to_json())
 
         def emit(frame: AudioFrame) -> None:
             nonlocal written
             frame.pts = offset + written
             frame.time_base = Fraction(1, rate)
+            before = written // segment_samples
             written += frame.samples
             out.mux(stream.encode(frame))
+            if written // segment_samples != before:
+                upload_finished()
 
         with open_media(plan.source_uri, plan.storage_options) as container:
             source = next(s for s in container.streams.audio if s.index == track.stream_index)
@@ -131,14 +152,7 @@ def encode_audio(plan: EncodePlan, track_number: int) -> AudioOutcome:
             emit(_silence(min(rate, total - written)))
         out.mux(stream.encode(None))
         out.close()
-        outcome = AudioOutcome(name=name)
-        for index, seconds in _segments(playlist):
-            size = store.put_file(
-                os.path.join(workdir, segment_name(index)),
-                f"{audio_dir(name)}/{segment_name(index)}",
-            )
-            outcome.segments.append([index, seconds, size])
-    state = ObjectStore(plan.state_uri, **plan.storage_options)
+        upload_finished()
     state.write_bytes(plan.audio_manifest_key(name), outcome.to_json())
     return outcome
 

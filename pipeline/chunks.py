@@ -1,4 +1,9 @@
-"""Splitting the timeline into chunks on segment boundaries, one transcode task each."""
+"""Splitting the timeline into chunks on segment boundaries, one transcode task each.
+
+The first chunk is a single segment: the coordinator encodes the front of the timeline first,
+and a short first chunk gives every rung its first segment early, so viewers can start
+watching long before the whole title is encoded (see :mod:`pipeline.publishing`).
+"""
 
 from __future__ import annotations
 
@@ -30,22 +35,26 @@ def plan_chunks(
 ) -> list[Chunk]:
     """Chunks of whole segments covering ``estimated_frames``.
 
-    ``segments_per_chunk`` forces a chunk length (1 segment minimum); 0 chooses it.
+    ``segments_per_chunk`` forces one length for every chunk (1 segment minimum); 0 chooses
+    it, with a first chunk of one segment so the stream can start early.
     """
     segments = max(1, math.ceil(estimated_frames / segment_frames))
+    lengths: list[int] = []
     if segments_per_chunk <= 0:
         segments_per_chunk = min(MAX_SEGMENTS_PER_CHUNK, max(1, segments // TARGET_CHUNKS))
-    count = math.ceil(segments / segments_per_chunk)
-    chunks = []
-    for i in range(count):
-        first = i * segments_per_chunk
-        last_chunk = i == count - 1
+        lengths.append(1)
+    while sum(lengths) < segments:
+        lengths.append(segments_per_chunk)
+    chunks, first = [], 0
+    for i, length in enumerate(lengths):
+        last_chunk = i == len(lengths) - 1
         chunks.append(
             Chunk(
                 index=i,
                 first_segment=first,
                 start_frame=first * segment_frames,
-                end_frame=None if last_chunk else (first + segments_per_chunk) * segment_frames,
+                end_frame=None if last_chunk else (first + length) * segment_frames,
             )
         )
+        first += length
     return chunks

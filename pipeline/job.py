@@ -108,6 +108,17 @@ class LadderDecision(BaseModel):
     max_bitrates: dict[str, int] = {}  # rung name -> VBV ceiling
 
 
+class PlayableStream(BaseModel):
+    """A job's stream once every rendition has its first segments: the master is written and
+    the media playlists are EVENT playlists that grow until the job ends (then VOD)."""
+
+    master_playlist: str = MASTER_PLAYLIST
+    duration_seconds: float  # of the whole title, as planned
+    renditions: list[RenditionInfo]  # bandwidths measured on the segments so far
+    audio: list[AudioRenditionInfo]
+    segments: int  # segments of the shortest rendition published so far
+
+
 class EncodeResult(BaseModel):
     """What a finished job produced; every key is relative to the request's ``output_uri``."""
 
@@ -165,6 +176,10 @@ class EncodePlan:
 
     def audio_manifest_key(self, name: str) -> str:
         return f"{self.job_id}/audio/{name}.json"
+
+    def audio_progress_key(self, name: str) -> str:
+        """The segments of a track stored so far, while its task still runs."""
+        return f"{self.job_id}/audio/{name}.progress.json"
 
 
 def video_dir(rung_name: str) -> str:

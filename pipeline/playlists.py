@@ -1,5 +1,8 @@
 """HLS playlists: one media playlist per rendition, and the master playlist over them all.
 
+While a job runs, media playlists are EVENT playlists that only ever grow; the finished job
+turns them into VOD playlists with the end marker. Each names the job that wrote it in a
+comment line (players ignore comments), so a resumed job knows whose playlists it finds.
 Bandwidths are measured from the segments: BANDWIDTH is the highest bit rate of any segment
 (video plus the default audio), AVERAGE-BANDWIDTH the whole rendition's bytes over its length.
 """
@@ -39,22 +42,65 @@ def measure(segments: Sequence[Segment]) -> Bandwidth:
     return Bandwidth(math.ceil(peak), math.ceil(average))
 
 
-def media_playlist(segments: Sequence[Segment]) -> str:
-    """A VOD media playlist: every segment, its exact duration, and the end marker."""
+JOB_COMMENT = "# codeflix-job: "
+
+
+def media_playlist(
+    segments: Sequence[Segment],
+    *,
+    ended: bool = True,
+    target_seconds: float = 0.0,
+    job_id: str = "",
+) -> str:
+    """A media playlist: every segment with its exact duration.
+
+    ``ended``: a VOD playlist with the end marker; otherwise an EVENT playlist that will grow.
+    ``target_seconds`` is the planned segment length, so the target duration a player reads
+    first stays the same as the playlist grows (RFC 8216 forbids changing it).
+    """
     # RFC 8216: every EXTINF, rounded to the nearest integer, is at most the target duration.
-    target = max((math.floor(s.seconds + 0.5) for s in segments), default=1)
+    longest = max((math.floor(s.seconds + 0.5) for s in segments), default=1)
+    target = max(1, longest, math.floor(target_seconds + 0.5))
     lines = [
         "#EXTM3U",
         f"#EXT-X-VERSION:{HLS_VERSION}",
-        f"#EXT-X-TARGETDURATION:{max(1, target)}",
+        f"#EXT-X-TARGETDURATION:{target}",
         "#EXT-X-MEDIA-SEQUENCE:0",
-        "#EXT-X-PLAYLIST-TYPE:VOD",
+        f"#EXT-X-PLAYLIST-TYPE:{'VOD' if ended else 'EVENT'}",
         "#EXT-X-INDEPENDENT-SEGMENTS",
     ]
+    if job_id:
+        lines.append(JOB_COMMENT + job_id)
     for s in segments:
         lines += [f"#EXTINF:{s.seconds:.6f},", s.uri]
-    lines.append("#EXT-X-ENDLIST")
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class PublishedPlaylist:
+    """What a media playlist found in storage says: whose it is, its segments, if it ended."""
+
+    job_id: str
+    segments: tuple[tuple[str, float], ...]  # (uri, seconds)
+    ended: bool
+
+
+def read_media_playlist(text: str) -> PublishedPlaylist:
+    """Parse a media playlist written by :func:`media_playlist`."""
+    job_id, segments, ended, seconds = "", [], False, 0.0
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith(JOB_COMMENT.strip()):
+            job_id = line[len(JOB_COMMENT.strip()) :].strip()
+        elif line.startswith("#EXTINF:"):
+            seconds = float(line[8:].split(",")[0])
+        elif line == "#EXT-X-ENDLIST":
+            ended = True
+        elif line and not line.startswith("#"):
+            segments.append((line, seconds))
+    return PublishedPlaylist(job_id, tuple(segments), ended)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pipeline.playlists import (
     master_playlist,
     measure,
     media_playlist,
+    read_media_playlist,
 )
 
 
@@ -29,9 +30,19 @@ def test_chunks_cover_the_timeline_on_segment_boundaries() -> None:
 
 def test_long_titles_get_longer_chunks_and_the_plan_never_depends_on_the_cluster() -> None:
     two_hours = plan_chunks(216_000, 120)  # 1800 segments
-    assert len(two_hours) == 1800 // MAX_SEGMENTS_PER_CHUNK
+    assert len(two_hours) == 1 + 1800 // MAX_SEGMENTS_PER_CHUNK
+    assert {(c.end_frame or 0) - c.start_frame for c in two_hours[1:-1]} == {8 * 120}
     assert plan_chunks(216_000, 120) == two_hours
     assert [c.key for c in plan_chunks(240, 120, segments_per_chunk=8)] == ["chunk_00000"]
+
+
+def test_the_first_chunk_is_one_segment_so_the_stream_can_start_early() -> None:
+    ten_minutes = plan_chunks(18_000, 120)  # 150 segments: chunks of two after the first
+    assert [c.first_segment for c in ten_minutes[:4]] == [0, 1, 3, 5]
+    assert ten_minutes[0].end_frame == 120 and ten_minutes[-1].end_frame is None
+    assert ten_minutes[-1].first_segment == 149
+    # A length that is asked for holds for every chunk.
+    assert [c.first_segment for c in plan_chunks(1800, 120, segments_per_chunk=4)] == [0, 4, 8, 12]
 
 
 def test_bandwidth_is_the_peak_segment_and_the_average_of_all() -> None:
@@ -52,6 +63,19 @@ def test_media_playlist_is_a_complete_vod_playlist() -> None:
     assert lines[-1] == "#EXT-X-ENDLIST"
     assert lines[lines.index("#EXTINF:4.004000,") + 1] == "seg_00000.ts"
     assert "#EXT-X-TARGETDURATION:5" in media_playlist([Segment("x.ts", 4.6, 1)])
+
+
+def test_a_growing_playlist_is_an_event_playlist_with_the_planned_target() -> None:
+    first = [Segment("seg_00000.ts", 1.5, 1)]
+    text = media_playlist(first, ended=False, target_seconds=4.0, job_id="job1")
+    lines = text.splitlines()
+    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in lines and "#EXT-X-ENDLIST" not in lines
+    # The target a player reads first never changes as the playlist grows.
+    assert "#EXT-X-TARGETDURATION:4" in lines
+    found = read_media_playlist(text)
+    assert (found.job_id, found.segments, found.ended) == ("job1", (("seg_00000.ts", 1.5),), False)
+    closed = read_media_playlist(media_playlist(first, target_seconds=4.0, job_id="job1"))
+    assert closed.ended and closed.job_id == "job1"
 
 
 def test_master_playlist_lists_audio_then_variants_best_first() -> None:
