@@ -1,7 +1,8 @@
 """The encoder worker: consumes ``video.uploaded``, runs the encode on Ray, reports the outcome.
 
-For each upload it publishes ``video.encoding.started``, throttled ``progressed`` events, then
-``completed`` or ``failed``; the bus acks the upload only once that outcome is published. A
+For each upload it publishes ``video.encoding.started``, throttled ``progressed`` events,
+``playable`` as soon as the stream can be watched (the encode goes on), then ``completed`` or
+``failed``; the bus acks the upload only once that outcome is published. A
 worker that dies mid-job leaves the upload to be redelivered, and the retried job resumes from
 the chunks already in storage (the pipeline's job ids are deterministic). Every report gets an
 id derived from the upload's id, so a retry republishes the same events, never new ones.
@@ -24,6 +25,7 @@ from codeflix.events import (
     EventData,
     VideoEncodingCompleted,
     VideoEncodingFailed,
+    VideoEncodingPlayable,
     VideoEncodingStarted,
     VideoSubtitlesChanged,
     VideoUploaded,
@@ -33,11 +35,18 @@ from codeflix.observability import domain_counter
 from codeflix.storage import InvalidKey, ObjectStore
 from codeflix.subtitles import subtitles_prefix
 from pipeline.errors import PipelineError, UnplayableMaster
-from pipeline.job import MASTER_PLAYLIST, EncodeProgress, EncodeRequest, EncodeResult
+from pipeline.job import (
+    MASTER_PLAYLIST,
+    EncodeProgress,
+    EncodeRequest,
+    EncodeResult,
+    PlayableStream,
+)
 from pipeline.subtitle_packaging import package_subtitles
 
 log = logging.getLogger("codeflix.encoder")
 PRODUCER = "encoder"
+PLAYABLE_PUBLISH_SECONDS = 60.0  # beyond that the job fails, to be retried
 
 
 class EncodeRunner(Protocol):
@@ -48,6 +57,7 @@ class EncodeRunner(Protocol):
         request: EncodeRequest,
         *,
         on_progress: Callable[[EncodeProgress], None] | None = None,
+        on_playable: Callable[[PlayableStream], None] | None = None,
     ) -> EncodeResult: ...
 
 
@@ -59,7 +69,10 @@ def ray_encode_runner(
     lock = threading.Lock()
 
     def run(
-        request: EncodeRequest, *, on_progress: Callable[[EncodeProgress], None] | None = None
+        request: EncodeRequest,
+        *,
+        on_progress: Callable[[EncodeProgress], None] | None = None,
+        on_playable: Callable[[PlayableStream], None] | None = None,
     ) -> EncodeResult:
         from actors import cluster
         from actors.coordinator import run_encode_job
@@ -68,7 +81,7 @@ def ray_encode_runner(
             cluster.connect(
                 ray_address, num_cpus=None if ray_address else local_cpus, record=local_record
             )
-        return run_encode_job(request, on_progress=on_progress)
+        return run_encode_job(request, on_progress=on_progress, on_playable=on_playable)
 
     return run
 
@@ -168,11 +181,23 @@ class EncoderWorker:
         reporter = ProgressReporter(
             self.bus, upload, self.progress_interval, cause_id=envelope.id, clock=self.clock
         )
+        loop = asyncio.get_running_loop()
+
+        def on_playable(stream: PlayableStream) -> None:
+            # Called from the encode's thread, which waits until the event is out: viewers
+            # may watch from now on, and `completed` can never overtake it.
+            playable = self._playable(upload, stream)
+            publishing = self._publish(envelope, "video.encoding.playable", playable, "playable")
+            asyncio.run_coroutine_threadsafe(publishing, loop).result(PLAYABLE_PUBLISH_SECONDS)
+
         self.jobs_running += 1
         try:
             async with reporter:
                 result = await asyncio.to_thread(
-                    self.run_encode, request, on_progress=reporter.on_progress
+                    self.run_encode,
+                    request,
+                    on_progress=reporter.on_progress,
+                    on_playable=on_playable,
                 )
         except UnplayableMaster as e:
             return await self._fail(envelope, upload, e.reason, e.message)
@@ -217,6 +242,20 @@ class EncoderWorker:
                 "thumbnails_key": f"{prefix}/{result.thumbnails}" if result.thumbnails else None,
                 "chunks_total": result.chunks_total,
                 "chunks_encoded": result.chunks_encoded,
+            }
+        )
+
+    def _playable(self, upload: VideoUploaded, stream: PlayableStream) -> VideoEncodingPlayable:
+        prefix = hls_prefix(upload.video_id, upload.kind)
+        return VideoEncodingPlayable.model_validate(
+            {
+                "video_id": upload.video_id,
+                "kind": upload.kind,
+                "hls_prefix": prefix,
+                "master_playlist_key": f"{prefix}/{stream.master_playlist}",
+                "duration_seconds": stream.duration_seconds,
+                "renditions": [r.model_dump() for r in stream.renditions],
+                "audio": [a.model_dump() for a in stream.audio],
             }
         )
 

@@ -245,6 +245,23 @@ class VideoEncodingCompleted(EventData):
     chunks_encoded: int = Field(ge=0, description="chunks encoded by the run that finished")
 
 
+@event_model("video.encoding.playable", 1)
+class VideoEncodingPlayable(EventData):
+    """Every rendition has its first segments: the master playlist is written and the stream
+    can be watched while the encode goes on (its media playlists are EVENT playlists that grow
+    until ``video.encoding.completed``). Keys are relative to the store root."""
+
+    video_id: str
+    kind: MediaKind = "video"
+    hls_prefix: str = Field(description="storage key of the folder holding the HLS tree")
+    master_playlist_key: str
+    duration_seconds: float = Field(description="of the whole title, as planned")
+    renditions: list[Rendition] = Field(
+        description="bandwidths measured on the first segments; the completed event's are final"
+    )
+    audio: list[AudioTrack] = Field(default_factory=list)
+
+
 @event_model("video.encoding.failed", 1)
 class VideoEncodingFailed(EventData):
     video_id: str

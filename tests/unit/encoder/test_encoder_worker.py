@@ -17,10 +17,23 @@ from codeflix.bus import InMemoryBus
 from codeflix.events import Envelope, new_event
 from codeflix.storage import ObjectStore
 from pipeline.errors import ChunkFailed, UnplayableMaster
-from pipeline.job import EncodeProgress, EncodeRequest, EncodeResult
+from pipeline.job import EncodeProgress, EncodeRequest, EncodeResult, PlayableStream
 from tests.contracts.bus import Recorder, eventually
 
 MASTER_KEY = "uploads/v1/master.mp4"
+
+
+RENDITION = {
+    "name": "360p",
+    "width": 640,
+    "height": 360,
+    "bandwidth": 900_000,
+    "average_bandwidth": 800_000,
+    "codecs": "avc1.4d401e,mp4a.40.2",
+    "frame_rate": 25.0,
+    "playlist": "video/360p/index.m3u8",
+}
+AUDIO = {"name": "aac", "language": "und", "default": True, "playlist": "a.m3u8"}
 
 
 def result(chunks_total: int = 3, chunks_encoded: int = 3) -> EncodeResult:
@@ -28,19 +41,8 @@ def result(chunks_total: int = 3, chunks_encoded: int = 3) -> EncodeResult:
         {
             "job_id": "job-1",
             "duration_seconds": 12.0,
-            "renditions": [
-                {
-                    "name": "360p",
-                    "width": 640,
-                    "height": 360,
-                    "bandwidth": 900_000,
-                    "average_bandwidth": 800_000,
-                    "codecs": "avc1.4d401e,mp4a.40.2",
-                    "frame_rate": 25.0,
-                    "playlist": "video/360p/index.m3u8",
-                }
-            ],
-            "audio": [{"name": "aac", "language": "und", "default": True, "playlist": "a.m3u8"}],
+            "renditions": [RENDITION],
+            "audio": [AUDIO],
             "poster": "poster.jpg",
             "thumbnails": "thumbnails/thumbnails.vtt",
             "chunks_total": chunks_total,
@@ -66,6 +68,7 @@ class FakeEncodeRunner:
         request: EncodeRequest,
         *,
         on_progress: Callable[[EncodeProgress], None] | None = None,
+        on_playable: Callable[[PlayableStream], None] | None = None,
     ) -> EncodeResult:
         with self._lock:
             self.requests.append(request)
@@ -79,6 +82,13 @@ class FakeEncodeRunner:
             for done in range(1, self.chunks + 1):
                 if on_progress:
                     on_progress(EncodeProgress(chunks_done=done, chunks_total=self.chunks))
+                if done == 1 and on_playable:  # the first chunk makes the stream playable
+                    stream = {"duration_seconds": 12.0, "segments": 1}
+                    on_playable(
+                        PlayableStream.model_validate(
+                            {**stream, "renditions": [RENDITION], "audio": [AUDIO]}
+                        )
+                    )
             return result(self.chunks, self.chunks)
         finally:
             with self._lock:
@@ -134,7 +144,9 @@ async def test_upload_is_encoded_and_reported_start_progress_completion(
     await worker(bus, store, runner, storage_options={"anon": False}).start()
     await bus.publish(upload(heights=[360]))
     await bus.join()
-    assert types(outcomes) == ["started", "progressed", "progressed", "progressed", "completed"]
+    reports = [t for t in types(outcomes) if t != "progressed"]
+    assert reports == ["started", "playable", "completed"]
+    assert types(outcomes).count("progressed") == 3
     [request] = runner.requests
     assert request.source_uri == store.uri(MASTER_KEY)
     assert request.output_uri == store.uri("videos/v1/hls")
@@ -144,7 +156,13 @@ async def test_upload_is_encoded_and_reported_start_progress_completion(
     assert done["poster_key"] == "videos/v1/hls/poster.jpg"
     assert done["thumbnails_key"] == "videos/v1/hls/thumbnails/thumbnails.vtt"
     assert done["renditions"][0]["playlist"] == "video/360p/index.m3u8"
-    assert [e.data["percent"] for e in outcomes.seen[1:4]] == [33.3, 66.7, 100.0]
+    progressed = [e for e in outcomes.seen if e.type == "video.encoding.progressed"]
+    assert [e.data["percent"] for e in progressed] == [33.3, 66.7, 100.0]
+    [playable] = [e for e in outcomes.seen if e.type == "video.encoding.playable"]
+    # Viewers may watch from here: the master is where the completed event will say.
+    assert playable.data["master_playlist_key"] == "videos/v1/hls/master.m3u8"
+    assert playable.data["hls_prefix"] == "videos/v1/hls"
+    assert playable.data["renditions"][0]["playlist"] == "video/360p/index.m3u8"
     assert await bus.dead_letters("encoder.uploads") == []
 
 
