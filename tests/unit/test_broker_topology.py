@@ -23,9 +23,13 @@ from apis.search.consumers import CatalogEventsConsumer
 from codeflix.bus.port import DEAD_LETTER_EXCHANGE, EXCHANGE
 from codeflix.bus.rabbitmq_topology import consumer_queue_arguments
 from tests.conftest import ROOT
-from tests.support.manifests import document_id, kustomize_documents, of_kind, validate
+from tests.support.manifests import document_id, of_kind, rendered, validate
 
-DOCUMENTS = kustomize_documents(ROOT / "manifests" / "rabbitmq")
+DOCUMENTS = [
+    d
+    for d in rendered(ROOT / "manifests" / "base" / "rabbitmq")
+    if d["apiVersion"] == "rabbitmq.com/v1beta1" and d["kind"] not in {"RabbitmqCluster", "Policy"}
+]
 
 
 class RecordingBus:

@@ -7,9 +7,9 @@ import kubernetes_validate
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.manifests import kustomize_documents, of_kind, validate
+from tests.support.manifests import of_kind, rendered, validate
 
-DOCS = kustomize_documents(ROOT / "manifests" / "catalog")
+DOCS = rendered(ROOT / "manifests" / "base" / "catalog")
 
 
 def test_a_misspelt_field_of_a_built_in_kind_is_refused():

@@ -31,7 +31,7 @@ from tests.integration.playback.conftest import DURATION, add_playable_video, pl
 from tests.integration.playback.test_hls_playback import decode
 from tests.support.identity import IdentityHarness
 
-EDGE = ROOT / "manifests" / "playback" / "media-edge"
+EDGE = ROOT / "manifests" / "base" / "playback" / "media-edge"
 JS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"
 GRANT_SIGNING_KEYS = [
     {"id": "edge-2", "secret": "media-edge-test-secret-two-0123456789"},

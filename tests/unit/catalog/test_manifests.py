@@ -11,10 +11,10 @@ from apis.catalog.app import ROUTE_PREFIXES
 from apis.catalog.config import CatalogSettings
 from tests.conftest import ROOT
 from tests.support import manifests
-from tests.support.manifests import kustomize_documents
+from tests.support.manifests import rendered
 
-HERE = ROOT / "manifests" / "catalog"
-DOCUMENTS = kustomize_documents(HERE)
+HERE = ROOT / "manifests" / "base" / "catalog"
+DOCUMENTS = rendered(HERE)
 
 
 def of_kind(kind: str) -> list[dict[str, Any]]:
@@ -42,23 +42,23 @@ def test_routes_reach_the_service_and_uploads_and_streams_are_never_cut_or_repla
 
 def test_every_setting_given_is_one_the_service_reads() -> None:
     known = {f"CODEFLIX_{name.upper()}" for name in CatalogSettings.model_fields}
+    known |= manifests.kernel_settings()
     known.add("CODEFLIX_CATALOG_DATABASE_URL")
     secrets = {f"CODEFLIX_{n.upper()}" for n in CatalogSettings().secret_fields()}
     [deployment] = of_kind("Deployment")
     [job] = of_kind("Job")
     for workload in (deployment, job):
         container = workload["spec"]["template"]["spec"]["containers"][0]
-        given = {e["name"] for e in container["env"]}
+        given = set(manifests.container_settings(DOCUMENTS, container))
         assert given <= known
         assert secrets <= given  # production refuses the development secrets
     # Replicas do not race to migrate: the Job does it once per rollout.
-    env = {
-        e["name"]: e.get("value")
-        for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
-    }
+    env = manifests.container_settings(
+        DOCUMENTS, deployment["spec"]["template"]["spec"]["containers"][0]
+    )
     assert env["CODEFLIX_MIGRATE_ON_START"] == "false"
     assert job["spec"]["template"]["spec"]["containers"][0]["args"] == [
         "codeflix",
-        "catalog",
         "migrate",
+        "catalog",
     ]

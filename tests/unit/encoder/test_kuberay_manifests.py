@@ -12,10 +12,10 @@ import yaml
 
 from actors.encoder_settings import EncoderSettings
 from tests.conftest import ROOT
-from tests.support.manifests import document_id, kustomize_documents, of_kind, validate
+from tests.support.manifests import container_settings, document_id, of_kind, rendered, validate
 
-HERE = ROOT / "kuberay"
-DOCUMENTS = kustomize_documents(HERE)
+HERE = ROOT / "manifests" / "base" / "encoder"
+DOCUMENTS = rendered(HERE)
 
 
 def one(kind: str) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def test_cpu_workers_autoscale_and_the_head_runs_no_tasks() -> None:
 
 def worker_env() -> dict[str, Any]:
     container = one("Deployment")["spec"]["template"]["spec"]["containers"][0]
-    return {e["name"]: e.get("value", e.get("valueFrom")) for e in container["env"]}
+    return container_settings(DOCUMENTS, container)
 
 
 def test_worker_runs_the_encoder_command_with_settings_it_reads() -> None:

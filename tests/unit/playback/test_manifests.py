@@ -11,10 +11,10 @@ import yaml
 from apis.playback.config import PlaybackSettings
 from tests.conftest import ROOT
 from tests.support import manifests
-from tests.support.manifests import kustomize_documents
+from tests.support.manifests import rendered
 
-HERE = ROOT / "manifests" / "playback"
-DOCUMENTS = kustomize_documents(HERE)
+HERE = ROOT / "manifests" / "base" / "playback"
+DOCUMENTS = rendered(HERE)
 
 
 def of_kind(kind: str) -> list[dict[str, Any]]:
@@ -59,16 +59,17 @@ def test_services_select_pods_and_named_ports() -> None:
 
 def test_every_setting_the_deployments_give_is_one_playback_reads() -> None:
     known = {f"CODEFLIX_{name.upper()}" for name in PlaybackSettings.model_fields}
+    known |= manifests.kernel_settings()
     known.add("CODEFLIX_PLAYBACK_DATABASE_URL")
     playback = of_kind("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]
-    assert {e["name"] for e in playback["env"]} <= known
+    assert set(manifests.container_settings(DOCUMENTS, playback)) <= known
 
 
 def test_the_edge_and_the_service_share_the_grant_keys() -> None:
     def key_source(name: str) -> Any:
         deployment = next(d for d in of_kind("Deployment") if d["metadata"]["name"] == name)
-        env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
-        return {e["name"]: e.get("valueFrom", e.get("value")) for e in env}
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        return manifests.container_settings(DOCUMENTS, container)
 
     service, edge = key_source("playback"), key_source("media-edge")
     for name in ("CODEFLIX_GRANT_SIGNING_KEYS", "CODEFLIX_GRANT_TTL_SECONDS"):

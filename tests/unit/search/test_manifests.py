@@ -11,10 +11,10 @@ from apis.search.app import ROUTE_PREFIXES
 from apis.search.config import SearchSettings
 from tests.conftest import ROOT
 from tests.support import manifests
-from tests.support.manifests import kustomize_documents
+from tests.support.manifests import rendered
 
-HERE = ROOT / "manifests" / "search"
-DOCUMENTS = kustomize_documents(HERE)
+HERE = ROOT / "manifests" / "base" / "search"
+DOCUMENTS = rendered(HERE)
 
 
 def of_kind(kind: str) -> list[dict[str, Any]]:
@@ -66,19 +66,18 @@ def test_typesense_is_a_three_node_raft_cluster_on_persistent_volumes() -> None:
 
 def test_the_search_deployment_reaches_typesense_and_sets_every_secret() -> None:
     known = {f"CODEFLIX_{name.upper()}" for name in SearchSettings.model_fields}
+    known |= manifests.kernel_settings()
     [deployment] = of_kind("Deployment")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    env = {e["name"]: e for e in container["env"]}
+    env = manifests.container_settings(DOCUMENTS, container)
     assert set(env) <= known
     secrets = {f"CODEFLIX_{n.upper()}" for n in SearchSettings().secret_fields()}
     assert secrets <= set(env)
     typesense = named("Service", "typesense")
     port = typesense["spec"]["ports"][0]["port"]
-    assert env["CODEFLIX_TYPESENSE_URL"]["value"] == f"http://typesense:{port}"
+    assert env["CODEFLIX_TYPESENSE_URL"] == f"http://typesense:{port}"
     # The same key on both sides.
     ts_env = {e["name"]: e for e in of_kind("StatefulSet")[0]["spec"]["template"]["spec"][
         "containers"][0]["env"]}  # fmt: skip
-    assert (
-        ts_env["TYPESENSE_API_KEY"]["valueFrom"] == env["CODEFLIX_TYPESENSE_API_KEY"]["valueFrom"]
-    )
+    assert ts_env["TYPESENSE_API_KEY"]["valueFrom"] == env["CODEFLIX_TYPESENSE_API_KEY"]
     assert of_kind("HorizontalPodAutoscaler")[0]["spec"]["scaleTargetRef"]["name"] == "search"

@@ -10,10 +10,10 @@ from apis.subscription.app import ROUTE_PREFIXES
 from apis.subscription.config import SubscriptionSettings
 from tests.conftest import ROOT
 from tests.support import manifests
-from tests.support.manifests import kustomize_documents
+from tests.support.manifests import rendered
 
-HERE = ROOT / "manifests" / "subscription"
-DOCUMENTS = kustomize_documents(HERE)
+HERE = ROOT / "manifests" / "base" / "subscription"
+DOCUMENTS = rendered(HERE)
 
 
 def of_kind(kind: str) -> list[dict[str, Any]]:
@@ -37,10 +37,11 @@ def test_every_public_prefix_is_routed_to_the_service() -> None:
 
 def test_every_setting_the_deployment_gives_is_one_the_service_reads() -> None:
     known = {f"CODEFLIX_{name.upper()}" for name in SubscriptionSettings.model_fields}
+    known |= manifests.kernel_settings()
     known.add("CODEFLIX_SUBSCRIPTION_DATABASE_URL")
     [deployment] = of_kind("Deployment")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    given = {e["name"] for e in container["env"]}
+    given = set(manifests.container_settings(DOCUMENTS, container))
     assert given <= known
     # Outside development the service refuses default secrets: the deployment sets them all.
     secrets = {f"CODEFLIX_{n.upper()}" for n in SubscriptionSettings().secret_fields()}
