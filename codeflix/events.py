@@ -369,7 +369,12 @@ class CastMemberDeleted(CatalogResourceDeleted):
 
 
 class MediaState(BaseModel):
-    """One medium of a video; keys are storage keys relative to the store root."""
+    """One medium of a video; keys are storage keys relative to the store root.
+
+    A master still encoding whose stream viewers can already start (the catalog's
+    ``playable``, after ``video.encoding.playable``) is ``processing`` with its master playlist
+    in ``encoded_location``: version 1 keeps the statuses it was published with.
+    """
 
     status: Literal["pending", "uploading", "processing", "ready", "failed"]
     raw_location: str | None = Field(default=None, description="key of the uploaded file")
@@ -380,6 +385,10 @@ class MediaState(BaseModel):
     duration_seconds: float | None = None
     poster: str | None = Field(default=None, description="key of the poster image")
     thumbnails: str | None = Field(default=None, description="key of the seek-preview WebVTT")
+
+    @property
+    def playable_while_encoding(self) -> bool:
+        return self.status == "processing" and self.encoded_location is not None
 
 
 class VideoState(CatalogResource):

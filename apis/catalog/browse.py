@@ -20,11 +20,11 @@ def media_view(slot: MediaSlot | None) -> schemas.MediaView:
     if slot is None:
         return schemas.MediaView(status="pending")
     status = _VIEWER_STATUS.get(slot.status, slot.status)
-    if status != "ready":
+    if status not in ("ready", "playable"):
         return schemas.MediaView(status=status)  # type: ignore[arg-type]
     details = slot.details or {}
     return schemas.MediaView(
-        status="ready",
+        status=status,  # type: ignore[arg-type]
         duration_seconds=details.get("duration_seconds"),
         poster=details.get("poster"),
         thumbnails=details.get("thumbnails"),

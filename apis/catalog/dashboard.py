@@ -71,7 +71,7 @@ async def _videos_by_media_status(session: AsyncSession) -> MediaStatusCounts:
         select(status, func.count(Video.id)).select_from(Video).outerjoin(MediaSlot, master)
         .group_by(status)
     )  # fmt: skip
-    counts = dict.fromkeys(("pending", "processing", "ready", "failed"), 0)
+    counts = dict.fromkeys(("pending", "processing", "playable", "ready", "failed"), 0)
     for name, count in rows:
         counts["pending" if name == "uploading" else name] += count
     return MediaStatusCounts(**counts)
@@ -80,7 +80,8 @@ async def _videos_by_media_status(session: AsyncSession) -> MediaStatusCounts:
 async def _encodes(session: AsyncSession) -> EncodeCounts:
     details = await session.scalars(
         select(MediaSlot.details).where(
-            MediaSlot.status == "processing", MediaSlot.kind.in_(("video", "trailer"))
+            MediaSlot.status.in_(("processing", "playable")),
+            MediaSlot.kind.in_(("video", "trailer")),
         )
     )
     progressed = [bool((d or {}).get("progress_percent") is not None) for d in details]

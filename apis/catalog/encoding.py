@@ -1,4 +1,7 @@
-"""How the encoder's reports move a media slot: processing → ready (or failed).
+"""How the encoder's reports move a media slot: processing → playable → ready (or failed).
+
+``playable``: the encoder published a stream viewers can start while the rest still encodes;
+reports of progress after it keep the slot playable.
 
 Events may arrive twice (the inbox drops the repeat) or out of order (after a retry), so an
 event older than the last one applied to the slot, or older than the upload of the master
@@ -22,6 +25,7 @@ from codeflix.events import (
     Envelope,
     VideoEncodingCompleted,
     VideoEncodingFailed,
+    VideoEncodingPlayable,
     VideoEncodingProgressed,
 )
 from codeflix.problems import Conflict, NotFound
@@ -30,6 +34,7 @@ from codeflix.storage import ObjectStore
 ENCODING_EVENTS = (
     "video.encoding.started",
     "video.encoding.progressed",
+    "video.encoding.playable",
     "video.encoding.completed",
     "video.encoding.failed",
 )
@@ -67,10 +72,22 @@ async def apply_encoding_event(
             "sprites": sprites,
             "hls_prefix": data.hls_prefix,
         }
+    elif isinstance(data, VideoEncodingPlayable):
+        slot.status, slot.error = "playable", None
+        slot.encoded_location = data.master_playlist_key
+        slot.details = {
+            **(slot.details or {}),
+            "duration_seconds": data.duration_seconds,
+            "renditions": [r.model_dump() for r in data.renditions],
+            "hls_prefix": data.hls_prefix,
+        }
     elif isinstance(data, VideoEncodingFailed):
         slot.status, slot.error = "failed", f"{data.reason}: {data.message}"
         slot.encoded_location = None
         slot.details = {"failed_at": envelope.occurred_at.isoformat()}
+    elif slot.status == "playable":  # a resumed job goes on growing the published stream
+        if isinstance(data, VideoEncodingProgressed):
+            slot.details = {**(slot.details or {}), "progress_percent": data.percent}
     else:  # started or progressed: the encoder is (again) at work on this master
         slot.status, slot.error = "processing", None
         if isinstance(data, VideoEncodingProgressed):
@@ -92,7 +109,8 @@ async def reannounce_unfinished(*, session: AsyncSession) -> int:
     slots = (
         await session.scalars(
             select(MediaSlot).where(
-                MediaSlot.status == "processing", MediaSlot.raw_location.is_not(None)
+                MediaSlot.status.in_(("processing", "playable")),
+                MediaSlot.raw_location.is_not(None),
             )
         )
     ).all()

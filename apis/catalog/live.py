@@ -144,7 +144,10 @@ class MediaBroadcaster:
         """Send a ``media`` event for each of the video's media whose status changed."""
         video_id = str(video["id"])
         for kind, media in (video.get("media") or {}).items():
-            state = (media["status"], media.get("error"))
+            status = media["status"]
+            if status == "processing" and media.get("encoded_location"):
+                status = "playable"  # as version 1 of the event tells it (MediaState)
+            state = (status, media.get("error"))
             key = (video_id, kind)
             known = self._statuses.get(key)
             if known == state:

@@ -31,7 +31,8 @@ from codeflix.outbox import add_outbox_table
 MEDIA_KINDS = ("video", "trailer", "banner", "thumbnail")
 # What the tus endpoint takes: the media slots, and subtitle tracks (one per language).
 UPLOAD_KINDS = (*MEDIA_KINDS, "subtitle")
-MEDIA_STATUSES = ("pending", "uploading", "processing", "ready", "failed")
+# playable: still encoding, but the stream can be watched from its start already.
+MEDIA_STATUSES = ("pending", "uploading", "processing", "playable", "ready", "failed")
 RATINGS = ("ER", "L", "10", "12", "14", "16", "18")
 CAST_MEMBER_TYPES = ("actor", "director")
 

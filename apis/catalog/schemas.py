@@ -170,9 +170,13 @@ class RenditionAdmin(BaseModel):
 
 
 class MediaAdmin(BaseModel):
-    """A media slot as admins see it: where the bytes are and what went wrong."""
+    """A media slot as admins see it: where the bytes are and what went wrong.
 
-    status: Literal["pending", "uploading", "processing", "ready", "failed"]
+    ``playable``: the master is still encoding, but its stream can be watched from the start
+    (``encoded_location`` is its master playlist; renditions as measured so far).
+    """
+
+    status: Literal["pending", "uploading", "processing", "playable", "ready", "failed"]
     raw_location: str | None = None
     encoded_location: str | None = None
     error: str | None = None
@@ -215,9 +219,13 @@ class VideoPublic(ResourcePublic):
 
 # -- browsing (any signed-in user) --------------------------------------------------------------
 class MediaView(BaseModel):
-    """A media slot as viewers see it: no storage locations, no internal error text."""
+    """A media slot as viewers see it: no storage locations, no internal error text.
 
-    status: Literal["pending", "processing", "ready", "failed"]
+    ``playable``: still encoding, but it can be watched (a player may wait at the edge of
+    what is encoded so far).
+    """
+
+    status: Literal["pending", "processing", "playable", "ready", "failed"]
     duration_seconds: float | None = None
     poster: str | None = None
     thumbnails: str | None = None
@@ -274,6 +282,7 @@ class MediaStatusCounts(BaseModel):
 
     pending: int
     processing: int
+    playable: int = Field(description="still encoding, watchable already")
     ready: int
     failed: int
 

@@ -15,8 +15,8 @@ from tests.support.uploads import demo_clip
 VIDEO = {"title": "Big Buck Bunny", "launch_year": 2008, "duration": 1, "rating": "L"}
 
 
-async def uploaded_video(catalog: CatalogHarness) -> dict:
-    video = await catalog.create("videos", VIDEO)
+async def uploaded_video(catalog: CatalogHarness, *, published: bool = False) -> dict:
+    video = await catalog.create("videos", {**VIDEO, "published": published})
     response = await catalog.upload(video["id"], demo_clip().read_bytes())
     assert response.status_code == 204, response.text
     return await catalog.video(video["id"])
@@ -89,6 +89,42 @@ async def test_encoding_events_move_the_slot_once_and_in_order(catalog: CatalogH
     await bus.publish(unknown)
     await bus.join()
     assert await bus.dead_letters("catalog.encoding") == []
+
+
+async def test_a_playable_master_is_watchable_while_it_encodes(catalog: CatalogHarness) -> None:
+    video = await uploaded_video(catalog, published=True)
+    video_id, bus = video["id"], catalog.app.state.bus
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    keys = ("hls_prefix", "master_playlist_key", "duration_seconds", "renditions")
+    stream = {key: COMPLETED[key] for key in keys}
+    await bus.publish(encoding_event("video.encoding.playable", video_id, now, **stream))
+    playable = (await settled(catalog, video_id, "playable"))["media"]["video"]
+    assert playable["encoded_location"] == "videos/x/hls/master.m3u8"
+    assert playable["renditions"][0]["height"] == 144 and playable["duration_seconds"] == 5.3
+    viewed = await catalog.client.get(f"/api/v1/videos/{video_id}", headers=catalog.viewer)
+    assert viewed.json()["media"]["video"]["status"] == "playable"
+    # Other services read version 1 of video.updated: processing, with the master to play.
+    told = await catalog.wait_for_event(
+        lambda e: e.type == "video.updated" and e.data["media"]["video"]["encoded_location"]
+    )
+    assert told.data["media"]["video"]["status"] == "processing"
+    # The encode goes on: progress keeps the stream playable, completion makes it ready.
+    progressed = encoding_event(
+        "video.encoding.progressed", video_id, now + timedelta(seconds=1),
+        chunks_done=1, chunks_total=2, percent=50.0,
+    )  # fmt: skip
+    await bus.publish(progressed)
+    await bus.join()
+    assert (await catalog.video(video_id))["media"]["video"]["status"] == "playable"
+    stats = await catalog.client.get("/api/v1/admin/catalog/stats", headers=catalog.admin)
+    assert stats.json()["videos_by_media_status"]["playable"] == 1
+    assert stats.json()["encodes"]["running"] == 1
+    completed = encoding_event(
+        "video.encoding.completed", video_id, now + timedelta(seconds=2), **COMPLETED
+    )
+    await bus.publish(completed)
+    ready = await settled(catalog, video_id, "ready")
+    assert ready["media"]["video"]["poster"] == "videos/x/hls/poster.jpg"
 
 
 async def test_the_encoder_makes_an_uploaded_master_ready(tmp_path: Path, ray_local: None) -> None:
