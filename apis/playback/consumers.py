@@ -1,7 +1,8 @@
 """Event handlers that keep playback's copy of playable videos current.
 
 One queue, ``playback.videos``: the encoder's ``video.encoding.*`` events say where a video's
-HLS tree is, the catalog's video events say whether it is published. Each event is applied
+HLS tree is (``playable`` already while it encodes, ``completed`` at the end), the catalog's
+video events say whether it is published. Each event is applied
 once (inbox) in the transaction that records it.
 """
 
@@ -22,6 +23,7 @@ from codeflix.events import (
     VideoDeleted,
     VideoEncodingCompleted,
     VideoEncodingFailed,
+    VideoEncodingPlayable,
     VideoEncodingStarted,
     VideoUpdated,
 )
@@ -47,7 +49,7 @@ async def _encoding_failed(session: AsyncSession, data: VideoEncodingFailed, at:
 
 
 async def _encoding_completed(
-    session: AsyncSession, data: VideoEncodingCompleted, at: float
+    session: AsyncSession, data: VideoEncodingCompleted | VideoEncodingPlayable, at: float
 ) -> None:
     prefix = data.hls_prefix.strip("/") + "/"
 
@@ -57,16 +59,21 @@ async def _encoding_completed(
             return key
         return prefix + key
 
+    # A playable stream has no poster or seek previews yet: the completed event brings them.
+    poster = thumbnails = None
+    if isinstance(data, VideoEncodingCompleted):
+        poster, thumbnails = from_root(data.poster_key), from_root(data.thumbnails_key)
     await service.record_media_ready(
         session=session,
         video_id=data.video_id,
         hls_prefix=prefix,
         master_key=from_root(data.master_playlist_key) or prefix + "master.m3u8",
-        poster_key=from_root(data.poster_key),
-        thumbnails_key=from_root(data.thumbnails_key),
+        poster_key=poster,
+        thumbnails_key=thumbnails,
         duration_seconds=data.duration_seconds,
         renditions=[r.model_dump(mode="json") for r in data.renditions],
         occurred_at=at,
+        still_encoding=isinstance(data, VideoEncodingPlayable),
     )
 
 
@@ -83,7 +90,7 @@ async def _catalog_video(
     media = data.media.get("video")
     if media is None:
         return
-    if media.status == "ready" and media.encoded_location:
+    if (media.status == "ready" or media.playable_while_encoding) and media.encoded_location:
         await service.record_media_ready(
             session=session,
             video_id=data.id,
@@ -92,6 +99,7 @@ async def _catalog_video(
             thumbnails_key=media.thumbnails,
             duration_seconds=media.duration_seconds,
             occurred_at=at,
+            still_encoding=media.status != "ready",
         )
     else:
         await service.record_media_status(
@@ -108,6 +116,7 @@ async def _catalog_video_deleted(session: AsyncSession, data: VideoDeleted, at: 
 HANDLERS: dict[str, Apply] = {
     "video.encoding.started": _encoding_started,
     "video.encoding.failed": _encoding_failed,
+    "video.encoding.playable": _encoding_completed,
     "video.encoding.completed": _encoding_completed,
     "video.created": _catalog_video,
     "video.updated": _catalog_video,

@@ -15,6 +15,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from codeflix.inbox import add_inbox_table
 
 MEDIA_READY = "ready"
+# Still encoding, but its stream (growing EVENT playlists) can be watched from the start.
+MEDIA_PLAYABLE = "playable"
+GRANTABLE_STATUSES = (MEDIA_PLAYABLE, MEDIA_READY)
 
 
 class Base(DeclarativeBase):
@@ -45,7 +48,7 @@ class PlayableVideo(Base):
         """Encoded and still in the catalog: admins may watch it, published or not."""
         return (
             not self.deleted
-            and self.media_status == MEDIA_READY
+            and self.media_status in GRANTABLE_STATUSES
             and bool(self.hls_prefix and self.master_key)
         )
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.playback.models import PlayableVideo, ViewingProgress
+from apis.playback.models import GRANTABLE_STATUSES, PlayableVideo, ViewingProgress
 from apis.playback.schemas import ProgressPage, ProgressPublic
 from apis.playback.service import video_key
 from codeflix.problems import BadRequest, NotFound
@@ -77,7 +77,7 @@ async def continue_watching(
             ViewingProgress.position_seconds <= ViewingProgress.duration_seconds * FINISHED_SHARE,
             PlayableVideo.published.is_(True),
             PlayableVideo.deleted.is_(False),
-            PlayableVideo.media_status == "ready",
+            PlayableVideo.media_status.in_(GRANTABLE_STATUSES),
         )
     )
     if cursor:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import Grant, GrantSigner
 from apis.playback.media import content_type, read_whole
-from apis.playback.models import MEDIA_READY, PlayableVideo, VideoRating
+from apis.playback.models import MEDIA_PLAYABLE, MEDIA_READY, PlayableVideo, VideoRating
 from apis.playback.schemas import PlaybackGrantPublic
 from codeflix.observability import domain_counter
 from codeflix.problems import Forbidden, NotFound, Problem
@@ -46,8 +46,8 @@ async def issue_grant(
     now: float,
     max_rating: str | None = None,
 ) -> PlaybackGrantPublic:
-    """Signed URLs for a published, ready video; 404 otherwise, 403 above the viewer's
-    parental limit, 402 without entitlement."""
+    """Signed URLs for a published video that is ready or playable (still encoding); 404
+    otherwise, 403 above the viewer's parental limit, 402 without entitlement."""
     video = await session.get(PlayableVideo, video_key(video_id))
     if video is None or not video.playable:
         grants_issued.labels(outcome="not_playable").inc()
@@ -206,11 +206,13 @@ async def record_media_ready(
     duration_seconds: float | None = None,
     renditions: list[dict[str, Any]] | None = None,
     occurred_at: float,
+    still_encoding: bool = False,
 ) -> PlayableVideo:
     """Record where a video's encoded HLS tree is; from then on it can be granted.
 
     Keys are storage keys from the store's root; ``hls_prefix`` defaults to the master
-    playlist's folder. Renditions not given keep their last known value.
+    playlist's folder. Renditions not given keep their last known value. ``still_encoding``:
+    the stream is published while the encode goes on (``playable``, not ``ready`` yet).
     """
     master = _key(master_key)
     prefix = _key(hls_prefix) + "/" if hls_prefix else _folder(master)
@@ -218,7 +220,7 @@ async def record_media_ready(
         raise ValueError(f"the master playlist {master!r} is not inside {prefix!r}")
     video = await _get_or_add(session, video_id)
     if video.media_event_at is None or occurred_at >= video.media_event_at:
-        video.media_status = MEDIA_READY
+        video.media_status = MEDIA_PLAYABLE if still_encoding else MEDIA_READY
         video.hls_prefix = prefix
         video.master_key = master
         video.poster_key = _key(poster_key) if poster_key else None

@@ -59,6 +59,14 @@ def completed(video_id: str, *, kind: str = "video") -> Envelope:
     return new_event("video.encoding.completed", data, subject=video_id, producer="encoder")
 
 
+def playable(video_id: str) -> Envelope:
+    """The stream can be watched while the encode goes on: no poster, no previews yet."""
+    done = completed(video_id).data
+    keys = ("video_id", "kind", "hls_prefix", "master_playlist_key", "duration_seconds")
+    data = {**{k: done[k] for k in keys}, "renditions": done["renditions"]}
+    return new_event("video.encoding.playable", data, subject=video_id, producer="encoder")
+
+
 def video_event(kind: str, video_id: str, **state: Any) -> Envelope:
     data = {"id": video_id} if kind == "deleted" else catalog_video(video_id, **state)
     return new_event(f"video.{kind}", data, subject=video_id, producer="catalog")
@@ -89,6 +97,33 @@ async def test_published_and_encoded_makes_a_video_grantable(
     assert (await playback.grant(video_id)).status_code == 200
     await consumer.handle(at(video_event("updated", video_id, published=False), 3))
     assert (await playback.grant(video_id)).status_code == 404
+
+
+async def test_a_playable_stream_is_granted_while_it_encodes_and_completion_finishes_it(
+    playback: PlaybackHarness, consumer: VideoEventsConsumer
+) -> None:
+    video_id = str(uuid.uuid4())
+    await consumer.handle(at(video_event("created", video_id, published=True), 1))
+    await consumer.handle(at(playable(video_id), 2))
+    video = await row(playback, video_id)
+    assert video is not None and video.media_status == "playable" and video.playable
+    body = (await playback.grant(video_id)).json()
+    assert body["manifest_url"].endswith(f"videos/{video_id}/hls/master.m3u8")
+    assert body["poster_url"] is None and body["thumbnails_url"] is None
+    # The catalog tells of the same stream (v1 has no "playable": processing + master).
+    media = {"status": "processing", "encoded_location": f"videos/{video_id}/hls/master.m3u8"}
+    await consumer.handle(at(video_event("updated", video_id, published=True, media=media), 3))
+    assert (await playback.grant(video_id)).status_code == 200
+    await consumer.handle(at(completed(video_id), 4))
+    video = await row(playback, video_id)
+    assert video is not None and video.media_status == "ready"
+    assert video.poster_key == f"videos/{video_id}/hls/poster.jpg"
+    assert (await playback.grant(video_id)).json()["poster_url"] is not None
+    # A master still processing with nothing published is not grantable.
+    other = str(uuid.uuid4())
+    processing = {"status": "processing"}
+    await consumer.handle(at(video_event("created", other, published=True, media=processing), 5))
+    assert (await playback.grant(other)).status_code == 404
 
 
 async def test_the_catalogs_ready_media_is_enough(
