@@ -13,6 +13,16 @@ the limit with a 413 problem: at once when its ``Content-Length`` says so, and a
 at most the limit when it comes chunked; whatever follows is discarded by the server. Uploads
 that a route streams itself (tus ``PATCH``) are named as :class:`StreamedBody` and pass
 untouched; they have limits of their own.
+
+A ceiling on requests in progress:
+
+An overloaded service that takes every request serves none of them in time: each waits for a
+CPU and a pooled connection behind all the others, and goes on being worked on after its
+client gave up. :class:`InFlightLimit` answers a request beyond ``max_in_flight`` at once with
+a 503 problem and ``Retry-After``, so the service keeps answering at its capacity and clients
+(and Istio's retries) back off. Health, readiness and metrics are never refused, nor are the
+paths a service names as long-lived (media streamed to a viewer, an upload, an event stream):
+they wait on the network, not on the CPU.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ from codeflix.problems import problem_response
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 MAX_QUERY_BYTES = 8 * 1024
+ALWAYS_ANSWERED = (r"/healthz", r"/readyz", r"/metrics")
+RETRY_AFTER_SECONDS = 1
 
 
 class QueryLimit:
@@ -133,3 +145,33 @@ def _replay(first: Message, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+class InFlightLimit:
+    """ASGI middleware answering 503 to requests beyond ``max_in_flight`` at a time."""
+
+    def __init__(self, app: ASGIApp, max_in_flight: int, unlimited: Sequence[str] = ()) -> None:
+        """``unlimited``: regular expressions of whole paths that are never counted."""
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.unlimited = re.compile("|".join(f"(?:{p})" for p in (*ALWAYS_ANSWERED, *unlimited)))
+        self.in_flight = 0  # one event loop per process: no lock needed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.unlimited.fullmatch(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.max_in_flight:
+            response = problem_response(
+                503,
+                "the service is busy; retry in a moment",
+                type_suffix="overloaded",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+            await response(scope, receive, send)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1

@@ -59,6 +59,12 @@ class CommonSettings(BaseSettings):
         ge=1024,
         description="largest request body (JSON, forms) a service reads; tus uploads excepted",
     )
+    max_requests_in_flight: int = Field(
+        default=32,
+        ge=1,
+        description="requests a process works on at a time; more are answered 503 at once "
+        "(streamed media excepted)",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

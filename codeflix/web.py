@@ -19,6 +19,7 @@ from codeflix.problems import UnexpectedErrors, install_problem_handlers
 from codeflix.request_limits import (
     DEFAULT_MAX_BODY_BYTES,
     BodyLimit,
+    InFlightLimit,
     QueryLimit,
     StreamedBody,
 )
@@ -36,6 +37,8 @@ def service_app(
     route_prefixes: tuple[str, ...] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     streamed_bodies: Sequence[StreamedBody] = (),
+    max_in_flight: int | None = None,
+    long_lived_paths: Sequence[str] = (),
     docs_url: str | None = "/docs",
 ) -> FastAPI:
     """A FastAPI app with Codeflix's conventions; the caller adds its routers.
@@ -43,7 +46,9 @@ def service_app(
     ``route_prefixes`` are the public paths the service answers (see shared/API.md); the
     embedded gateway routes requests to the service by them. Request bodies over
     ``max_body_bytes`` are refused with a 413 before any route reads them, except the
-    ``streamed_bodies`` (uploads a route streams to storage itself).
+    ``streamed_bodies`` (uploads a route streams to storage itself). Beyond ``max_in_flight``
+    requests at a time, more are refused with a 503; ``long_lived_paths`` (regular expressions
+    of whole paths: streamed media, uploads, event streams) are not counted.
     """
     app = FastAPI(
         title=title,
@@ -60,6 +65,8 @@ def service_app(
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, streamed=streamed_bodies)
     app.add_middleware(QueryLimit)
     app.add_middleware(UnexpectedErrors)
+    if max_in_flight is not None:
+        app.add_middleware(InFlightLimit, max_in_flight=max_in_flight, unlimited=long_lived_paths)
     install_observability(app, service=name, readiness_checks=readiness_checks)
     return app
 

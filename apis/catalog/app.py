@@ -109,6 +109,8 @@ def create_app(
         description="Categories, genres, cast members and videos; media uploads (tus); browsing.",
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
+        max_in_flight=settings.max_requests_in_flight,
+        long_lived_paths=[TUS_PATCH.path, r"/api/v1/admin/videos/events"],
         readiness_checks={"database": database_check(engine)},
         route_prefixes=ROUTE_PREFIXES,
         streamed_bodies=[TUS_PATCH],

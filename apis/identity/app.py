@@ -88,6 +88,7 @@ def create_app(
         description="Sign-up, sign-in and tokens: an OpenID Connect provider.",
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
+        max_in_flight=settings.max_requests_in_flight,
         readiness_checks={"database": database_check(engine)},
         route_prefixes=(f"/realms/{REALM}", "/api/v1/accounts"),
     )

@@ -75,6 +75,8 @@ def create_app(
         description="Signed HLS grants and the media edge that serves them.",
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
+        max_in_flight=settings.max_requests_in_flight,
+        long_lived_paths=[r"/media/.*"],
         readiness_checks={"database": database_check(engine), "media_store": media_store},
         route_prefixes=ROUTE_PREFIXES,
     )

@@ -133,6 +133,7 @@ def create_app(
         description="Full-text search of the published catalog.",
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
+        max_in_flight=settings.max_requests_in_flight,
         readiness_checks={"typesense": typesense},
         route_prefixes=ROUTE_PREFIXES,
     )

@@ -115,6 +115,7 @@ def create_app(
         description="Plans, subscriptions, payments and renewals.",
         lifespan=lifespan,
         max_body_bytes=settings.max_body_bytes,
+        max_in_flight=settings.max_requests_in_flight,
         readiness_checks={"database": database_check(engine)},
         route_prefixes=ROUTE_PREFIXES,
     )
