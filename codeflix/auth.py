@@ -16,7 +16,9 @@ publish the same layout, so a service needs only the issuer URL:
       async def list_videos(admin: Annotated[Principal, Depends(require_roles("catalog-admin"))]):
           ...
 
-- :func:`verifier_for` builds the verifier a service needs, embedded or deployed.
+- :func:`verifier_for` builds the verifier a service needs, embedded or deployed; deployed, it
+  may fetch the JWKS at an internal address (``CODEFLIX_OIDC_JWKS_URL``) rather than through
+  the public one, while tokens keep naming the public issuer.
 """
 
 from __future__ import annotations
@@ -125,13 +127,17 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
 
 
 class OidcSettings(BaseSettings):
-    """Where the issuer is and how long its keys are trusted between two fetches:
-    ``CODEFLIX_OIDC_ISSUER``, ``CODEFLIX_OIDC_AUDIENCE``, ``CODEFLIX_OIDC_JWKS_REFRESH_SECONDS``."""
+    """Where the issuer is, where its keys are fetched and how long they are trusted between
+    two fetches: ``CODEFLIX_OIDC_ISSUER``, ``CODEFLIX_OIDC_AUDIENCE``,
+    ``CODEFLIX_OIDC_JWKS_URL``, ``CODEFLIX_OIDC_JWKS_REFRESH_SECONDS``."""
 
     model_config = SettingsConfigDict(env_prefix="CODEFLIX_OIDC_", extra="ignore")
 
     issuer: str | None = None
     audience: str = DEFAULT_AUDIENCE
+    # Where this service fetches the JWKS when that is not the public issuer's address, e.g.
+    # the identity Service inside the cluster. Tokens must still carry the public issuer.
+    jwks_url: str | None = None
     # The longest a key the issuer withdrew (a leaked one) keeps working in this service.
     jwks_refresh_seconds: float = Field(default=DEFAULT_REFRESH_SECONDS, ge=10)
     # How long the last keys stay usable while the issuer is unreachable.
@@ -153,6 +159,7 @@ def verifier_for(settings: CommonSettings, platform: Platform | None = None) -> 
         return TokenVerifier(
             issuer=issuer,
             audience=oidc.audience,
+            jwks_url=oidc.jwks_url,
             refresh_seconds=oidc.jwks_refresh_seconds,
             max_stale_seconds=oidc.jwks_max_stale_seconds,
         )
@@ -166,6 +173,7 @@ def verifier_for(settings: CommonSettings, platform: Platform | None = None) -> 
     return TokenVerifier(
         issuer=issuer,
         audience=oidc.audience,
+        jwks_url=oidc.jwks_url,
         http=embedded_client,
         refresh_seconds=oidc.jwks_refresh_seconds,
         max_stale_seconds=oidc.jwks_max_stale_seconds,

@@ -26,11 +26,15 @@ def create_app(
     platform: Platform | None = None,
     services: list[str] | None = None,
 ) -> FastAPI:
-    """Build the gateway with every available service (or only ``services``) mounted."""
+    """Build the gateway with the services ``services`` names mounted, else those of
+    ``CODEFLIX_GATEWAY_SERVICES``, else every available one; with none it serves only the web
+    app and the merged docs."""
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     platform = platform or Platform.from_settings(settings)
-    mounted = build_services(platform, services)
+    mounted = build_services(
+        platform, services if services is not None else settings.gateway_services
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -179,3 +179,48 @@ def test_every_setting_a_service_reads_is_set(overlay: str, deployable: str) -> 
     missing = reads - set(given) - LEFT_UNSET
     assert not missing, missing
     assert given["CODEFLIX_ENVIRONMENT"] == "production"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_gateway_pod_mounts_no_service(overlay: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = docs_of(overlay)
+    [deployment] = [d for d in of_kind(docs, "Deployment") if d["metadata"]["name"] == "gateway"]
+    given = container_settings(docs, deployment["spec"]["template"]["spec"]["containers"][0])
+    monkeypatch.setenv("CODEFLIX_GATEWAY_SERVICES", given["CODEFLIX_GATEWAY_SERVICES"])
+    assert GatewaySettings(environment="development").gateway_services == []
+
+
+# The services that check tokens with the issuer's keys (identity checks its own in-process).
+VERIFIERS = ("catalog", "search", "subscription", "playback")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_services_fetch_the_signing_keys_inside_the_cluster(overlay: str) -> None:
+    docs = docs_of(overlay)
+    [identity] = [s for s in of_kind(docs, "Service") if s["metadata"]["name"] == "identity"]
+    identity_port = identity["spec"]["ports"][0]["port"]
+    policies = {p["metadata"]["name"]: p["spec"] for p in of_kind(docs, "NetworkPolicy")}
+    callers = [
+        value
+        for rule in policies["identity"]["ingress"]
+        for source in rule["from"]
+        for expression in source.get("podSelector", {}).get("matchExpressions", [])
+        for value in expression["values"]
+    ]
+    for name in VERIFIERS:
+        [deployment] = [d for d in of_kind(docs, "Deployment") if d["metadata"]["name"] == name]
+        given = container_settings(docs, deployment["spec"]["template"]["spec"]["containers"][0])
+        issuer_path = given["CODEFLIX_OIDC_ISSUER"].split("://", 1)[1].partition("/")[2]
+        expected = (
+            f"http://identity.{identity['metadata']['namespace']}.svc:{identity_port}"
+            f"/{issuer_path}/protocol/openid-connect/certs"
+        )
+        assert given["CODEFLIX_OIDC_JWKS_URL"] == expected, name
+        # Its policy lets it reach identity's pods, and identity's lets it in.
+        assert any(
+            to.get("podSelector", {}).get("matchLabels") == {"app.kubernetes.io/name": "identity"}
+            and {"protocol": "TCP", "port": identity_port} in rule["ports"]
+            for rule in policies[name]["egress"]
+            for to in rule["to"]
+        ), name
+        assert name in callers, name
