@@ -61,5 +61,7 @@ async def verified_user(user: CurrentUser) -> Principal:
 
 ServicesDep = Annotated[Services, Depends(services)]
 VerifiedUser = Annotated[Principal, Depends(verified_user)]
-SessionDep = Annotated[AsyncSession, Depends(session)]
+# scope="function": the transaction ends before the response is sent, so a refused commit is
+# an error answer, and a client that got its answer reads what it wrote.
+SessionDep = Annotated[AsyncSession, Depends(session, scope="function")]
 AdminUser = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]
