@@ -13,7 +13,7 @@ and a subscribed viewer; then:
    ``GET /api/v1/videos``, ``POST /api/v1/playback/{id}`` and ``GET /media/...`` (a segment
    through the playback service's Python edge), each at ``--rate`` requests/s;
 2. **edge throughput**: ``wrk`` at saturation on the same segment through the Python edge and
-   through nginx with the manifest's grant check (``manifests/playback/media-edge``, the
+   through nginx with the manifest's grant check (``manifests/base/playback/media-edge``, the
    bucket proxy swapped for the same files on disk), as a ratio;
 3. when browse or grant misses its p99 target, a pyinstrument profile of that request path
    (in-process through ``httpx.ASGITransport``, against the same database) shows what the
@@ -337,7 +337,7 @@ async def run_open_loop(
 # -- the edge against nginx -------------------------------------------------------------------
 def nginx_conf(workdir: Path, *, port: int, media_root: Path, playback: str) -> Path:
     """The manifest's nginx.conf, serving the media files from disk instead of the bucket."""
-    edge = ROOT / "manifests" / "playback" / "media-edge"
+    edge = ROOT / "manifests" / "base" / "playback" / "media-edge"
     conf = (edge / "nginx.conf").read_text()
     swaps = {
         r"load_module modules/ngx_http_js_module\.so;":

@@ -25,7 +25,7 @@ command -v ffmpeg >/dev/null || apt_install ffmpeg
 # Chromium: the browser of the web app's end-to-end tests (Playwright drives Debian's build).
 command -v chromium >/dev/null || apt_install chromium
 
-# nginx with its JavaScript module: the deployed media edge (manifests/playback) in the tests.
+# nginx with its JavaScript module: the deployed media edge (manifests/base/playback) in the tests.
 [ -e /usr/lib/nginx/modules/ngx_http_js_module.so ] || apt_install nginx-light libnginx-mod-http-js
 
 # PostgreSQL on 127.0.0.1:5432 with trust auth for local tests.

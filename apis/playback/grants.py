@@ -13,8 +13,8 @@ Token layout (all parts URL-safe, separated by dots)::
 
 Keys have ids so they can rotate: new grants are signed with the active key, and a retired
 key still verifies the grants it signed until they expire, and nothing later. The same check
-runs in Python (the embedded media edge) and at the ingress in the deployed mode
-(``manifests/playback/``).
+runs in Python (the embedded media edge) and in nginx, the deployed media edge
+(``manifests/base/playback/media-edge/``).
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ def quorum(**arguments: Any) -> dict[str, Any]:
 def consumer_queue_arguments(
     queue: str, dead_letter_exchange: str, *, single_active: bool = False
 ) -> dict[str, Any]:
-    """A consumer queue's arguments; the deployed topology (manifests/rabbitmq) repeats them."""
+    """A consumer queue's arguments; the deployed topology (manifests/base/rabbitmq) repeats
+    them."""
     arguments: dict[str, Any] = {
         "x-dead-letter-exchange": dead_letter_exchange,
         "x-dead-letter-routing-key": queue,

@@ -1,4 +1,4 @@
-"""The deployed broker topology (manifests/rabbitmq) declares what the consumers subscribe to.
+"""The deployed broker topology (manifests/base/rabbitmq) declares what the consumers subscribe to.
 
 Every consumer of the code base subscribes to a recording bus; the manifest must hold exactly
 those queues, bound by exactly those event types, with the arguments RabbitMQBus declares —

@@ -1,4 +1,4 @@
-"""Deployed mode: nginx with manifests/playback/media-edge checks the same grants.
+"""Deployed mode: nginx with manifests/base/playback/media-edge checks the same grants.
 
 The test runs the manifest's nginx.conf and grant.js (only addresses and paths swapped for
 local ones) in front of an S3 API server holding a real HLS tree, with the playback service
