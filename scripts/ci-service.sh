@@ -18,7 +18,8 @@ Runs the pipeline of one deployable (an image of manifests/images.yaml), as its 
   test       its unit and integration tests (starts PostgreSQL and RabbitMQ with
              scripts/services.sh unless CI is set; CI gives them as job services)
   manifests  renders its kustomize base and both overlays, validates every object
-  image      docker build -f deploy/DEPLOYABLE/Dockerfile; skipped when no Docker engine runs
+  image      builds deploy/DEPLOYABLE/Dockerfile (scripts/images.sh DEPLOYABLE); skipped
+             when no Docker engine runs
 
 DEPLOYABLE: ${DEPLOYABLES[*]}
 --step STEP runs only that step (one of: ${STEPS[*]}).
@@ -87,8 +88,12 @@ step_image() {
     echo "image: $dockerfile does not exist, so codeflix/$deployable cannot be built" >&2
     return 1
   fi
-  docker build -f "$dockerfile" --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt \
-    -t "codeflix/$deployable:local" .
+  if [ -x scripts/images.sh ]; then
+    scripts/images.sh "$deployable" # makes the Debian base and the builder image when missing
+  else
+    docker build -f "$dockerfile" --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt \
+      -t "codeflix/$deployable" .
+  fi
 }
 
 only=""
