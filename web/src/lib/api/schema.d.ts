@@ -1644,6 +1644,9 @@ export interface components {
         /**
          * MediaAdmin
          * @description A media slot as admins see it: where the bytes are and what went wrong.
+         *
+         *     ``playable``: the master is still encoding, but its stream can be watched from the start
+         *     (``encoded_location`` is its master playlist; renditions as measured so far).
          */
         MediaAdmin: {
             /** Duration Seconds */
@@ -1670,7 +1673,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "uploading" | "processing" | "ready" | "failed";
+            status: "pending" | "uploading" | "processing" | "playable" | "ready" | "failed";
             /**
              * Thumbnails
              * @description storage key of the seek-preview WebVTT
@@ -1686,6 +1689,11 @@ export interface components {
             failed: number;
             /** Pending */
             pending: number;
+            /**
+             * Playable
+             * @description still encoding, watchable already
+             */
+            playable: number;
             /** Processing */
             processing: number;
             /** Ready */
@@ -1694,6 +1702,9 @@ export interface components {
         /**
          * MediaView
          * @description A media slot as viewers see it: no storage locations, no internal error text.
+         *
+         *     ``playable``: still encoding, but it can be watched (a player may wait at the edge of
+         *     what is encoded so far).
          */
         MediaView: {
             /** Duration Seconds */
@@ -1704,7 +1715,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "processing" | "ready" | "failed";
+            status: "pending" | "processing" | "playable" | "ready" | "failed";
             /** Thumbnails */
             thumbnails?: string | null;
         };

@@ -46,7 +46,9 @@ export function Preview({ video, media }: { video: Video; media: MediaAdmin }) {
     void import("hls.js").then(({ default: HlsClass }) => {
       if (cancelled) return;
       if (HlsClass.isSupported()) {
-        hls = new HlsClass();
+        // From the start: a title still encoding has growing playlists, which hls.js would
+        // otherwise join at their end, as it joins a live stream.
+        hls = new HlsClass({ startPosition: 0 });
         hls.loadSource(grant.manifest_url);
         hls.attachMedia(target);
         hls.on(HlsClass.Events.ERROR, (_e, data) => {

@@ -84,3 +84,30 @@ describe("a failed encode", () => {
     expect(patch).toHaveBeenCalledWith({ published: true });
   });
 });
+
+describe("a master still encoding", () => {
+  it("says it is watchable already and offers its preview", () => {
+    fakeApi(() => undefined);
+    const video = failedVideo();
+    video.media.video = {
+      status: "playable",
+      raw_location: "videos/v-1/video/u-1.mp4",
+      encoded_location: "videos/v-1/hls/master.m3u8",
+      renditions: [
+        {
+          name: "360p",
+          width: 640,
+          height: 360,
+          bandwidth: 900_000,
+          codecs: "avc1.64001e",
+          playlist: "video/360p/index.m3u8",
+        },
+      ],
+    } as Video["media"]["video"];
+    renderAt(<VideoMedia video={video} patch={async () => undefined} />);
+    const master = screen.getByRole("article", { name: "Master" });
+    expect(within(master).getByText("Watchable · still encoding")).toBeVisible();
+    expect(within(master).getByRole("progressbar")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Play preview" })).toBeVisible();
+  });
+});

@@ -82,7 +82,9 @@ export function VideoMedia({
         <Interrupted videoId={video.id} />
       </section>
 
-      {master?.status === "ready" && <Preview video={video} media={master} />}
+      {(master?.status === "ready" || master?.status === "playable") && (
+        <Preview video={video} media={master} />
+      )}
     </>
   );
 }
@@ -135,19 +137,20 @@ function MediaSlot({
           <MediaStatus video={video} kind={kind} />
         )}
       </header>
-      {status === "processing" && (kind === "video" || kind === "trailer") && (
-        <Bar
-          label={`Encoding the ${label.toLowerCase()}`}
-          percent={progress?.percent ?? 0}
-          text={
-            progress
-              ? `${Math.round(progress.percent)}% · ${formatDuration(
-                  progress.eta_seconds == null ? null : Math.round(progress.eta_seconds),
-                )} left`
-              : "Waiting for the encoder…"
-          }
-        />
-      )}
+      {(status === "processing" || status === "playable") &&
+        (kind === "video" || kind === "trailer") && (
+          <Bar
+            label={`Encoding the ${label.toLowerCase()}`}
+            percent={progress?.percent ?? 0}
+            text={
+              progress
+                ? `${Math.round(progress.percent)}% · ${formatDuration(
+                    progress.eta_seconds == null ? null : Math.round(progress.eta_seconds),
+                  )} left`
+                : "Waiting for the encoder…"
+            }
+          />
+        )}
       {status === "failed" && media?.error && (
         <div className="notice notice--error admin-slot__error" role="alert">
           <p>{media.error}</p>

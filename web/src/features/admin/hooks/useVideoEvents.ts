@@ -54,7 +54,10 @@ export function useVideoEvents(
     let retryMs = 1000;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const media = (event: MediaEvent) => {
-      if (event.status !== "processing") liveProgress.clear(event.video_id, event.kind);
+      // A playable master is still encoding: its progress goes on.
+      if (event.status !== "processing" && event.status !== "playable") {
+        liveProgress.clear(event.video_id, event.kind);
+      }
       void queryClient.invalidateQueries({ queryKey: ["admin", "videos"] });
       onMedia?.(event);
     };

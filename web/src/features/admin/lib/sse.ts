@@ -73,7 +73,7 @@ export class SseParser {
   }
 }
 
-/** A video's media changed state (`uploading`, `processing`, `ready`, `failed`, …). */
+/** A video's media changed state (`uploading`, `processing`, `playable`, `ready`, `failed`, …). */
 export interface MediaEvent {
   video_id: string;
   kind: string;

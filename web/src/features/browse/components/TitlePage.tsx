@@ -24,7 +24,9 @@ export function TitlePage() {
     ids.map((i) => list?.find((x) => x.id === i)?.name).filter(Boolean) as string[];
   const genreNames = names(v.genres, genres.data?.items);
   const categoryNames = names(v.categories, categories.data?.items);
-  const ready = v.media.video?.status === "ready";
+  const status = v.media.video?.status;
+  // A playable title is still encoding but can be watched from the start already.
+  const ready = status === "ready" || status === "playable";
   return (
     <article className="title">
       <div className="title__art">
@@ -69,6 +71,11 @@ export function TitlePage() {
               <Link className="button" to={`/watch/${v.id}`}>
                 ▶ Play
               </Link>
+            )}
+            {status === "playable" && (
+              <p className="notice" data-testid="still-encoding">
+                Still being prepared: you can start watching now.
+              </p>
             )}
           </div>
         ) : (

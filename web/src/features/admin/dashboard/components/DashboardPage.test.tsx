@@ -127,6 +127,7 @@ describe("dashboard numbers", () => {
     expect(mediaStatusRows({ failed: 1, ready: 2, archived: 4 })).toEqual([
       ["pending", 0],
       ["processing", 0],
+      ["playable", 0],
       ["ready", 2],
       ["failed", 1],
       ["archived", 4],

@@ -1,7 +1,7 @@
 /** How the dashboard reads the numbers the APIs report. */
 
 /** Media statuses in the order a title goes through them; others the API adds come after. */
-const MEDIA_ORDER = ["pending", "processing", "ready", "failed"];
+const MEDIA_ORDER = ["pending", "processing", "playable", "ready", "failed"];
 
 export function mediaStatusRows(counts: Record<string, number>): [string, number][] {
   const known = MEDIA_ORDER.map((s): [string, number] => [s, counts[s] ?? 0]);
