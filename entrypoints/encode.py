@@ -93,7 +93,7 @@ def encode(
     from actors.coordinator import run_encode_job
     from codeflix.settings import common_settings
     from pipeline.errors import PipelineError
-    from pipeline.job import EncodeProgress, EncodeRequest
+    from pipeline.job import EncodeProgress, EncodeRequest, PlayableStream
 
     heights = _heights(ladder)
     try:
@@ -124,8 +124,14 @@ def encode(
             eta = f"ETA {update.eta_seconds:.0f} s" if update.eta_seconds is not None else ""
             progress.update(task, completed=update.chunks_done, total=update.chunks_total, eta=eta)
 
+        def playable(stream: PlayableStream) -> None:
+            progress.console.print(
+                f"playable after {time.monotonic() - started:.1f} s: "
+                f"{request.output_uri}/{stream.master_playlist} (the playlists grow until the end)"
+            )
+
         try:
-            result = run_encode_job(request, on_progress=show)
+            result = run_encode_job(request, on_progress=show, on_playable=playable)
         except PipelineError as e:
             err_console.print(f"[red]codeflix encode:[/red] {e}")
             raise typer.Exit(1) from None

@@ -26,6 +26,7 @@ def test_encode_command_prints_progress_and_a_summary(short_clip: Path, tmp_path
     assert "180p" in result.output and "120p" in result.output and "aac_und" in result.output
     assert "6.0 s of video in" in result.output and "x real time" in result.output
     assert "2 of 2 chunks encoded by this run" in result.output
+    assert "playable after" in result.output and "master.m3u8 (the playlists grow" in result.output
     assert {"master.m3u8", "video/180p/index.m3u8", "video/120p/index.m3u8"} <= set(tree(out))
 
 
