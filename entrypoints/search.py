@@ -1,19 +1,24 @@
-"""``codeflix search reindex``: rebuild the search collection from the catalog, no downtime."""
+"""``codeflix search reindex``: rebuild the search collection from the catalog, no downtime.
+
+The Typesense client loads only when the command runs: the ``codeflix`` command of an image
+without the search extra (``codeflix migrate catalog`` in the catalog's) must still start.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import typer
 from rich.console import Console
 
 from apis.search.config import SearchSettings, get_settings
-from apis.search.index import SearchUnavailable, TypesenseIndex
-from apis.search.reindex import CatalogUnavailable, ReindexReport, reindex
-from codeflix.service_tokens import ServiceAuthError, service_tokens_for
+
+if TYPE_CHECKING:
+    from apis.search.reindex import ReindexReport
 
 search_app = typer.Typer(name="search", help="Operate search.", no_args_is_help=True)
 console = Console(soft_wrap=True)
@@ -42,6 +47,10 @@ def typesense_url(settings: SearchSettings) -> str:
 
 
 async def run_reindex(settings: SearchSettings) -> ReindexReport:
+    from apis.search.index import TypesenseIndex
+    from apis.search.reindex import reindex
+    from codeflix.service_tokens import service_tokens_for
+
     index = TypesenseIndex(
         url=typesense_url(settings),
         api_key=settings.typesense_api_key,
@@ -63,6 +72,10 @@ async def run_reindex(settings: SearchSettings) -> ReindexReport:
 @search_app.command("reindex")
 def reindex_command() -> None:
     """Fill a new collection from the catalog's API and swap it in; searches keep answering."""
+    from apis.search.index import SearchUnavailable
+    from apis.search.reindex import CatalogUnavailable
+    from codeflix.service_tokens import ServiceAuthError
+
     try:
         report = asyncio.run(run_reindex(get_settings()))
     except (NoTypesense, SearchUnavailable, CatalogUnavailable, ServiceAuthError) as e:

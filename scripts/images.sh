@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Build the container images of the deployed platform, with no image registry at all:
+#   codeflix/debian:bookworm   the base, made here from Debian's packages (debootstrap, then
+#                              docker import); built only when missing
+#   codeflix/builder:bookworm  Python, uv and every locked wheel (deploy/builder), never shipped
+#   codeflix/<deployable>      deploy/<deployable>/Dockerfile, the images the manifests run
+#   codeflix/compose-<name>    deploy/compose/<name>/Dockerfile, what deploy/compose.yaml runs
+#                              beside them (PostgreSQL, RabbitMQ, Typesense, an S3 API server)
+# then print each image's size. Installs Docker and debootstrap from Debian's packages when they
+# are missing and starts dockerd when it is not running (as root, or with sudo).
+#   scripts/images.sh [name ...]   only these images (the base and the builder when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEPLOYABLES=(identity catalog search subscription playback media-edge gateway encoder)
+COMPOSE=(postgres rabbitmq typesense s3)
+BASE=codeflix/debian:bookworm
+BUILDER=codeflix/builder:bookworm
+CA_BUNDLE=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
+apt_install() {
+  echo "installing $* from Debian packages" >&2
+  as_root apt-get update -q >/dev/null || true
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+}
+seconds() { date +%s; }
+
+command -v docker >/dev/null || apt_install docker.io
+command -v debootstrap >/dev/null || apt_install debootstrap
+if ! docker info >/dev/null 2>&1; then
+  echo "starting dockerd" >&2
+  as_root sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start: see /var/log/dockerd.log" >&2; exit 1; }
+fi
+
+has_image() { docker image inspect "$1" >/dev/null 2>&1; }
+build() { # image dockerfile [context]
+  local start
+  start=$(seconds)
+  # Docker's own builder (Debian packages no buildx): its output only when a build fails.
+  if ! docker build -f "$2" -t "$1" "${3:-.}" >"$context/build.log" 2>&1; then
+    cat "$context/build.log" >&2
+    echo "building $1 failed" >&2
+    return 1
+  fi
+  echo "built $1 in $(($(seconds) - start)) s" >&2
+}
+
+if ! has_image "$BASE"; then
+  start=$(seconds)
+  rootfs=$(mktemp -d)
+  as_root debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian >/dev/null
+  # Small images: no package lists or downloaded packages, and no documentation, manuals or
+  # translations now or in what the images install later.
+  as_root sh -c "cat >'$rootfs/etc/dpkg/dpkg.cfg.d/01-codeflix-slim'" <<'SLIM'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+SLIM
+  as_root sh -c "echo 'APT::Install-Recommends \"false\"; Binary::apt::APT::Keep-Downloaded-Packages \"false\";' >'$rootfs/etc/apt/apt.conf.d/01-codeflix-slim'"
+  as_root sh -c "cd '$rootfs' && rm -rf var/cache/apt/* var/lib/apt/lists/* usr/share/man/* usr/share/info/* \
+    && find usr/share/doc -mindepth 1 -not -name copyright -not -type d -delete \
+    && find usr/share/locale -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +"
+  as_root tar -C "$rootfs" -c . | docker import - "$BASE" >/dev/null
+  as_root rm -rf "$rootfs"
+  echo "built $BASE in $(($(seconds) - start)) s" >&2
+fi
+
+# The builder's context: the lock and the CA bundle through which this network reaches PyPI.
+context=$(mktemp -d)
+trap 'rm -rf "$context"' EXIT
+cp pyproject.toml uv.lock "$context/"
+cp "$CA_BUNDLE" "$context/ca.crt"
+build "$BUILDER" deploy/builder/Dockerfile "$context"
+
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${DEPLOYABLES[@]}" "${COMPOSE[@]}")
+for name in "${names[@]}"; do
+  if [ -e "deploy/$name/Dockerfile" ]; then
+    # The gateway serves the built web app.
+    [ "$name" != gateway ] || scripts/web.sh build >&2
+    build "codeflix/$name" "deploy/$name/Dockerfile"
+  elif [ -e "deploy/compose/$name/Dockerfile" ]; then
+    build "codeflix/compose-$name" "deploy/compose/$name/Dockerfile"
+  else
+    echo "no image is named $name (deploy/$name or deploy/compose/$name)" >&2
+    exit 2
+  fi
+done
+
+printf '%-28s %s\n' IMAGE SIZE
+for name in "${names[@]}"; do
+  image=codeflix/$name
+  [ -e "deploy/$name/Dockerfile" ] || image=codeflix/compose-$name
+  size=$(docker image inspect -f '{{.Size}}' "$image")
+  printf '%-28s %d MB\n' "$image" $((size / 1000000))
+done
