@@ -79,11 +79,15 @@ def _run(
     if missing_chunks or missing_audio:
         publisher = _Publishing(plan, store, state, on_playable)
         publisher.update(outcomes, audio)  # what an earlier run of this job finished
-        with cluster.job():  # Ray stays up until this job has let go of it
-            encoded = _encode_missing(
-                plan, request, missing_chunks, missing_audio, outcomes, audio, chunk_nodes,
-                on_progress, publisher,
-            )  # fmt: skip
+        try:
+            with cluster.job():  # Ray stays up until this job has let go of it
+                encoded = _encode_missing(
+                    plan, request, missing_chunks, missing_audio, outcomes, audio, chunk_nodes,
+                    on_progress, publisher,
+                )  # fmt: skip
+        except PipelineError:
+            publisher.withdraw()  # anything else is retried, and the stream stays up
+            raise
     result = package(
         plan,
         store,
@@ -128,6 +132,9 @@ class _Publishing:
         stream = self.publisher.publish(outcomes, tracks)
         if stream is not None and self.on_playable is not None:
             self.on_playable(stream)
+
+    def withdraw(self) -> None:
+        self.publisher.withdraw()
 
 
 class EncoderStopped(Exception):

@@ -108,6 +108,12 @@ class Publisher:
             segments=min(self.published.values()),
         )
 
+    def withdraw(self) -> None:
+        """The job failed for good (the master cannot be encoded to its end): take the master
+        playlist down, so nothing advertises a stream that will never be complete."""
+        self.store.delete(MASTER_PLAYLIST)
+        self.announced = False
+
     def _ready_video(self, outcomes: Mapping[int, ChunkOutcome], rung: str) -> list[Segment]:
         front = []
         for chunk in self.plan.chunks:  # the finished chunks from the first one on

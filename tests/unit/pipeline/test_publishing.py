@@ -71,6 +71,10 @@ def test_playlists_grow_from_the_front_and_the_master_waits_for_every_rendition(
     assert listed(store, VIDEO[0]) == ["seg_00000.ts", "seg_00001.ts", "seg_00002.ts"]
     assert listed(store, AUDIO) == ["seg_00000.ts", "seg_00001.ts"]
 
+    # The master turns out undecodable further on: nothing advertises the stream any more.
+    publisher.withdraw()
+    assert not store.exists("master.m3u8")
+
 
 def test_a_resumed_job_never_publishes_less_than_is_out(plan: EncodePlan) -> None:
     store = ObjectStore(plan.output_uri)
