@@ -38,7 +38,7 @@ def status_event(at: datetime, *, interval: float = 10, nodes: int = 3) -> objec
 async def test_titles_encodes_and_failures_are_counted(catalog: CatalogHarness) -> None:
     empty = await stats(catalog)
     assert empty["videos_by_media_status"] == dict.fromkeys(
-        ("pending", "processing", "ready", "failed"), 0
+        ("pending", "processing", "playable", "ready", "failed"), 0
     )
     assert empty == {**empty, "encodes": {"running": 0, "waiting": 0}, "failed_last_24h": []}
     bus = catalog.app.state.bus
@@ -80,7 +80,7 @@ async def test_titles_encodes_and_failures_are_counted(catalog: CatalogHarness) 
 
     figures = await stats(catalog)
     assert figures["videos_by_media_status"] == {
-        "pending": 2, "processing": 2, "ready": 1, "failed": 2
+        "pending": 2, "processing": 2, "playable": 0, "ready": 1, "failed": 2
     }  # fmt: skip
     assert figures["encodes"] == {"running": 1, "waiting": 1}
     failures = figures["failed_last_24h"]
