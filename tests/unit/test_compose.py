@@ -1,0 +1,56 @@
+"""The images and the composed platform, checked offline: every deployable the manifests run
+has a Dockerfile that runs unprivileged with a health check, and the compose ingress routes
+what the VirtualServices route."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+from tests.support.compose import COMPOSE_FILE, DEPLOY, INGRESS_CONF, ingress_config
+
+DEPLOYABLES = [
+    entry["name"].removeprefix("codeflix/")
+    for entry in yaml.safe_load((ROOT / "manifests" / "images.yaml").read_text())["images"]
+]
+COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def test_the_ingress_routes_what_the_virtual_services_route() -> None:
+    assert INGRESS_CONF.read_text() == ingress_config(), (
+        "deploy/compose/ingress.conf is stale: .venv/bin/python -m tests.support.compose "
+        "> deploy/compose/ingress.conf"
+    )
+
+
+@pytest.mark.parametrize("name", DEPLOYABLES)
+def test_each_deployable_has_an_unprivileged_image_with_a_health_check(name: str) -> None:
+    dockerfile = (DEPLOY / name / "Dockerfile").read_text()
+    users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
+    assert users and not users[-1].startswith(("0", "root")), f"{name} runs as root"
+    assert re.search(r"^HEALTHCHECK ", dockerfile, re.MULTILINE), f"{name} has no HEALTHCHECK"
+
+
+def test_every_image_the_composed_platform_runs_is_built_here() -> None:
+    for name, service in COMPOSE["services"].items():
+        image = service["image"].removeprefix("codeflix/")
+        built = DEPLOY / image / "Dockerfile"
+        if image.startswith("compose-"):
+            built = DEPLOY / "compose" / image.removeprefix("compose-") / "Dockerfile"
+        assert built.is_file(), f"{name} runs {service['image']}, which nothing builds"
+
+
+def test_each_service_migrates_its_database_first_and_runs_read_only() -> None:
+    services = COMPOSE["services"]
+    for name in DEPLOYABLES:
+        if name not in services:
+            continue
+        assert services[name].get("read_only") is True, f"{name} has a writable root filesystem"
+        if f"{name}-migrate" in services:
+            assert services[f"{name}-migrate"]["command"] == ["codeflix", "migrate", name]
+            assert services[name]["depends_on"][f"{name}-migrate"] == {
+                "condition": "service_completed_successfully"
+            }
