@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import event
@@ -24,6 +25,7 @@ from apis.catalog.uploads import OFFSET_CONTENT_TYPE
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.background import background
 from codeflix.bus import InMemoryBus, service_bus
+from codeflix.cache import ReadCache, clear_after_writes
 from codeflix.db import create_engine, database_check
 from codeflix.migrations import upgrade
 from codeflix.outbox import OutboxRelay
@@ -66,6 +68,9 @@ def create_app(
     target = upload_target(store, part_bytes=settings.upload_part_bytes)
     uploads = Uploads(settings=settings, store=store, target=target)
     encoder_board = EncoderBoard()
+    # Every viewer's home page asks for the same few pages of videos; they change rarely.
+    browse_pages: ReadCache[Hashable, Any] = ReadCache(ttl=settings.browse_cache_seconds)
+    clear_after_writes(session_class, browse_pages)
     broadcaster = MediaBroadcaster(
         queue_size=settings.live_queue_size, keepalive_seconds=settings.live_keepalive_seconds
     )
@@ -123,6 +128,7 @@ def create_app(
     app.state.uploads = uploads
     app.state.broadcaster = broadcaster
     app.state.encoder_board = encoder_board
+    app.state.browse_pages = browse_pages
     for router in (
         routes.router,
         media_routes.router,  # before video_routes: /videos/events is not a video id

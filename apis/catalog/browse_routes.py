@@ -8,7 +8,14 @@ from typing import Literal
 from fastapi import APIRouter
 
 from apis.catalog import browse, queries, schemas
-from apis.catalog.deps import DEFAULT_PAGE_SIZE, Cursor, Limit, SessionDep, YearFilter
+from apis.catalog.deps import (
+    DEFAULT_PAGE_SIZE,
+    BrowsePagesDep,
+    Cursor,
+    Limit,
+    SessionDep,
+    YearFilter,
+)
 from codeflix.auth import CurrentUser
 from codeflix.ratings import allowed_ratings, max_rating_of
 
@@ -50,6 +57,7 @@ async def list_genres(
 async def list_videos(
     session: SessionDep,
     user: CurrentUser,
+    pages: BrowsePagesDep,
     category: uuid.UUID | None = None,
     genre: uuid.UUID | None = None,
     cast_member: uuid.UUID | None = None,
@@ -61,21 +69,29 @@ async def list_videos(
 ) -> schemas.Page[schemas.VideoView]:
     """Published videos (filter by category, genre, cast member, year, rating); a viewer
     with a parental limit sees none rated above it."""
-    rows, next_cursor = await queries.list_videos(
-        session,
-        published=True,
-        category=category,
-        genre=genre,
-        cast_member=cast_member,
-        year=year,
-        rating=rating,
-        ratings=allowed_ratings(max_rating_of(user.claims)),
-        sort=sort,
-        sorts=queries.BROWSE_SORTS,
-        cursor=cursor,
-        limit=limit,
-    )
-    return schemas.Page(items=[browse.video_view(v) for v in rows], next_cursor=next_cursor)
+    ratings = allowed_ratings(max_rating_of(user.claims))
+    filters = (category, genre, cast_member, year, rating, ratings, sort, cursor, limit)
+
+    async def read_page() -> schemas.Page[schemas.VideoView]:
+        rows, next_cursor = await queries.list_videos(
+            session,
+            published=True,
+            category=category,
+            genre=genre,
+            cast_member=cast_member,
+            year=year,
+            rating=rating,
+            ratings=ratings,
+            sort=sort,
+            sorts=queries.BROWSE_SORTS,
+            cursor=cursor,
+            limit=limit,
+        )
+        return schemas.Page(items=[browse.video_view(v) for v in rows], next_cursor=next_cursor)
+
+    # The same page for everyone with the same filters and parental limit.
+    page: schemas.Page[schemas.VideoView] = await pages.get(("videos", *filters), read_page)
+    return page
 
 
 @router.get("/videos/{video_id}")

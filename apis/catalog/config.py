@@ -37,6 +37,12 @@ class CatalogSettings(ServiceSettings):
     live_queue_size: int = Field(
         default=256, ge=1, description="events a live stream may fall behind before it is dropped"
     )
+    browse_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="how long a process reuses a browse page it read (its own writes clear it)",
+    )
     migrate_on_start: bool = Field(
         default=True, description="apply the Alembic migrations when the service starts"
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Hashable
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from apis.catalog.resources import etag
 from apis.catalog.schemas import YEAR_RANGE
 from apis.catalog.upload_storage import Uploads
 from codeflix.auth import Principal, require_roles
+from codeflix.cache import ReadCache
 from codeflix.pagination import DEFAULT_LIMIT
 from codeflix.params import Cursor as Cursor
 from codeflix.params import Limit as Limit
@@ -52,6 +53,11 @@ def get_encoder_board(request: Request) -> EncoderBoard:
     return board
 
 
+def get_browse_pages(request: Request) -> ReadCache[Hashable, Any]:
+    pages: ReadCache[Hashable, Any] = request.app.state.browse_pages
+    return pages
+
+
 def get_broadcaster(request: Request) -> MediaBroadcaster:
     broadcaster: MediaBroadcaster = request.app.state.broadcaster
     return broadcaster
@@ -62,6 +68,7 @@ UploadsDep = Annotated[Uploads, Depends(get_uploads)]
 StoreDep = Annotated[ObjectStore, Depends(get_store)]
 BroadcasterDep = Annotated[MediaBroadcaster, Depends(get_broadcaster)]
 EncoderBoardDep = Annotated[EncoderBoard, Depends(get_encoder_board)]
+BrowsePagesDep = Annotated[ReadCache[Hashable, Any], Depends(get_browse_pages)]
 CatalogAdmin = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]
 DEFAULT_PAGE_SIZE = DEFAULT_LIMIT
 # The same bounds as a video's launch_year: a year outside them overflows the database.
