@@ -138,7 +138,7 @@ async def ensure_demo_title(
     if status == "ready":
         report(f"demo title: Big Buck Bunny is ready  {url}")
         return
-    if status != "processing":
+    if status not in ("processing", "playable"):  # an encode already under way resumes
         if options.subtitles and not has_subtitles:
             report(f"demo title: uploading English subtitles ({options.subtitles.name}, tus)")
             await _upload(platform, options, str(video.id), options.subtitles, SUBTITLES)
@@ -206,6 +206,7 @@ async def _follow_encoding(
     sessions: async_sessionmaker[Any], video_id: Any, report: Callable[[str], None], url: str
 ) -> None:
     shown: object = "nothing yet"
+    watchable = False
     while True:
         async with sessions() as session:
             video = await session.get(Video, video_id)
@@ -221,6 +222,9 @@ async def _follow_encoding(
         if status == "failed":
             report(f"demo title: encoding failed: {error}")
             return
+        if status == "playable" and not watchable:
+            watchable = True
+            report(f"demo title: Big Buck Bunny can be watched while it encodes  {url}")
         percent = details.get("progress_percent")
         step = None if percent is None else int(percent // 20) * 20
         if step != shown:
