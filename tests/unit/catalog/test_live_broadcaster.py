@@ -55,3 +55,18 @@ async def test_a_stream_opened_after_closing_ends_at_once() -> None:
     broadcaster = MediaBroadcaster()
     broadcaster.close()
     assert await asyncio.wait_for(drain(broadcaster), 1) == [": connected\n\n"]
+
+
+async def test_a_master_watchable_while_it_encodes_is_sent_as_playable() -> None:
+    broadcaster = MediaBroadcaster(keepalive_seconds=60)
+    task = asyncio.create_task(drain(broadcaster, "v1"))
+    await asyncio.sleep(0)
+    broadcaster.media_changed(video("v1", "processing"))
+    # Version 1 of video.updated tells a playable master as processing with its playlist.
+    playable = video("v1", "processing")
+    playable["media"]["video"]["encoded_location"] = "videos/v1/hls/master.m3u8"
+    broadcaster.media_changed(playable)
+    broadcaster.close()
+    texts = await asyncio.wait_for(task, 1)
+    assert ['"status": "processing"' in t for t in texts[1:]] == [True, False]
+    assert '"status": "playable"' in texts[2]
