@@ -91,7 +91,7 @@ class MediaEdge:
         self, grant: Grant, key: str, headers: Mapping[str, str], now: float, head: bool
     ) -> Response:
         info = await object_info(self.store, key)
-        common = {**_cache_headers(grant, now), "ETag": info.etag}
+        common = {**_cache_headers(grant, now, key), "ETag": info.etag}
         if info.etag in _tags(headers.get("if-none-match")):
             return Response(status_code=304, headers=common)
         wanted = headers.get("range")
@@ -127,7 +127,7 @@ class MediaEdge:
             text = limit_master_playlist(text, grant.max_height)
         body = text.encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        out = {**_cache_headers(grant, now), "ETag": etag, "Accept-Ranges": "none"}
+        out = {**_cache_headers(grant, now, key), "ETag": etag, "Accept-Ranges": "none"}
         if etag in _tags(headers.get("if-none-match")):
             return Response(status_code=304, headers=out)
         return Response(
@@ -166,12 +166,17 @@ def _tags(header: str | None) -> set[str]:
     return {t.strip().removeprefix("W/") for t in header.split(",")} if header else set()
 
 
-def _cache_headers(grant: Grant, now: float) -> dict[str, str]:
+def _cache_headers(grant: Grant, now: float, key: str) -> dict[str, str]:
     # The URL carries the grant, so a cache may keep the object only as long as the grant lives.
     max_age = max(0, min(int(grant.expires_at - now), 86400))
+    control = f"private, max-age={max_age}"
+    if key.endswith(".m3u8"):
+        # A title still encoding has media playlists that grow, and its master is rewritten
+        # when the encode ends: a cache asks again every time (the ETag keeps that cheap).
+        control = "private, no-cache"
     return {
         **CORS_HEADERS,
-        "Cache-Control": f"private, max-age={max_age}",
+        "Cache-Control": control,
         "X-Content-Type-Options": "nosniff",
     }
 

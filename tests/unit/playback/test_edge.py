@@ -21,6 +21,10 @@ async def test_relative_playlist_uris_resolve_under_the_grant(playback: Playback
     _, tree, _ = await granted(playback)
     variant = await playback.client.get(f"{tree}/v720/index.m3u8")
     assert variant.status_code == 200 and "seg_00000.m4s" in variant.text
+    # A playlist may grow while its title encodes: revalidated on every load, never kept.
+    assert variant.headers["cache-control"] == "private, no-cache"
+    again = {"If-None-Match": variant.headers["etag"]}
+    assert (await playback.client.get(f"{tree}/v720/index.m3u8", headers=again)).status_code == 304
     init = await playback.client.get(f"{tree}/v720/init.mp4")
     assert init.content == b"init-v720" and init.headers["content-type"] == "video/mp4"
     segment = await playback.client.get(f"{tree}/v720/seg_00000.m4s")
