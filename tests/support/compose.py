@@ -142,7 +142,7 @@ class ComposedPlatform:
         self.mail.mkdir(parents=True, exist_ok=True)
         self.mail.chmod(0o777)  # the identity container writes here as its own user
         self.compose("up", "-d", "--no-build", *services, timeout=timeout)
-        self.wait_healthy(timeout=timeout)
+        self.wait_healthy(*services, timeout=timeout)
 
     def containers(self) -> dict[str, dict[str, Any]]:
         """Each container's state (``docker inspect``), by compose service name."""
@@ -157,11 +157,17 @@ class ComposedPlatform:
             for c in json.loads(inspected.stdout)
         }
 
-    def wait_healthy(self, timeout: float = 600) -> None:
+    def wait_healthy(self, *services: str, timeout: float = 600) -> None:
+        """Until every container (or those of ``services``) runs healthy; a migration may
+        have exited, successfully."""
         deadline = time.monotonic() + timeout
         waiting: list[str] = []
         while time.monotonic() < deadline:
-            states = self.containers()
+            states = {
+                name: state
+                for name, state in self.containers().items()
+                if not services or name in services
+            }
             failed = [
                 name
                 for name, state in states.items()
@@ -185,7 +191,9 @@ class ComposedPlatform:
         self.compose("kill", service)
 
     def start(self, service: str) -> None:
+        """Start a stopped container again and wait until it is healthy."""
         self.compose("start", service)
+        self.wait_healthy(service)
 
     def exec(self, service: str, *command: str) -> str:
         return self.compose("exec", "-T", service, *command).stdout
