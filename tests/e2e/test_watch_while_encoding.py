@@ -1,10 +1,13 @@
 """hls.js in Chromium starts a title at its first playable moment and plays it to the end while
-the encode goes on: growing EVENT playlists, then VOD, without an error."""
+the encode goes on: growing EVENT playlists, then VOD, without an error. First on the pipeline
+alone (hls.js on the files), then through the whole platform (the viewer web app on
+``codeflix up``: the catalog's playable title, playback's grant, the media edge)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 import time
@@ -13,10 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from pipeline.job import EncodeRequest, EncodeResult, PlayableStream
-from tests.e2e.web_support import CHROMIUM_ARGS, ROOT, chromium_path
+from tests.e2e.conftest import Platform
+from tests.e2e.web_support import (
+    CHROMIUM_ARGS,
+    ROOT,
+    WEB_DIST,
+    chromium_path,
+    make_master,
+    new_email,
+    open_demo_title,
+    sign_up,
+    subscribe,
+    wait_playing_past,
+)
 from tests.support.media import make_clip
 
 pytestmark = pytest.mark.timeout(600)
@@ -130,3 +145,31 @@ def test_hls_js_plays_a_title_to_its_end_from_its_first_playable_moment(
     ]
     assert report["errors"] == expected, report
     assert report["at"] == pytest.approx(SECONDS, abs=0.5)
+
+
+def test_a_viewer_watches_a_title_in_the_web_app_while_it_encodes(
+    platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert (WEB_DIST / "index.html").is_file(), "web/dist is missing: scripts/web.sh build"
+    monkeypatch.setenv("CODEFLIX_DEMO_TITLE", "true")
+    monkeypatch.setenv("CODEFLIX_DEMO_MASTER", str(make_master(tmp_path / "master.mp4", 30)))
+    monkeypatch.setenv("CODEFLIX_ENCODER_LOCAL_CPUS", "1")  # an encode slower than playback
+    platform.start()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = chromium.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        sign_up(page, platform.url, new_email(), platform.workdir / "var" / "mail")
+        subscribe(page, "premium")
+        platform.wait_for("Big Buck Bunny can be watched while it encodes", timeout=300)
+        open_demo_title(page)
+        expect(page.get_by_test_id("still-encoding")).to_be_visible()
+        page.get_by_role("link", name=re.compile("Play")).click()
+        wait_playing_past(page, 3)
+        assert "Big Buck Bunny is ready" not in platform.output(), "the encode ended first"
+        page.wait_for_function(
+            "() => { const v = document.querySelector('video'); return v && v.currentTime >= 29 }",
+            timeout=300_000,
+        )
+        expect(page.get_by_role("alert")).to_have_count(0)
+        chromium.close()
+    platform.wait_for("Big Buck Bunny is ready", timeout=300)
