@@ -40,8 +40,8 @@ describe("editing a category", () => {
       return undefined;
     });
     renderAt(<CategoryPage />, { route: "/admin/categories/:id", path: `/admin/categories/${ID}` });
-    const name = await screen.findByLabelText("Name");
-    expect(name).toHaveValue("Animation");
+    // The form may show before the category is read: wait for its values, not just its fields.
+    expect(await screen.findByDisplayValue("Animation")).toBe(screen.getByLabelText("Name"));
 
     // Someone else deactivates it meanwhile.
     server = { ...server, is_active: false };
