@@ -28,6 +28,7 @@ from tests.e2e.web_support import (
     make_master,
     new_email,
     open_demo_title,
+    shot,
     sign_up,
     subscribe,
     wait_playing_past,
@@ -163,8 +164,13 @@ def test_a_viewer_watches_a_title_in_the_web_app_while_it_encodes(
         platform.wait_for("Big Buck Bunny can be watched while it encodes", timeout=300)
         open_demo_title(page)
         expect(page.get_by_test_id("still-encoding")).to_be_visible()
+        shot(page, "title-still-encoding")
         page.get_by_role("link", name=re.compile("Play")).click()
         wait_playing_past(page, 3)
+        # The timeline is the whole title's, with what is encoded so far said beside it.
+        expect(page.get_by_test_id("player-time")).to_contain_text("/ 0:30")
+        expect(page.get_by_test_id("player-preparing")).to_contain_text("ready")
+        shot(page, "player-while-encoding")
         assert "Big Buck Bunny is ready" not in platform.output(), "the encode ended first"
         page.wait_for_function(
             "() => { const v = document.querySelector('video'); return v && v.currentTime >= 29 }",

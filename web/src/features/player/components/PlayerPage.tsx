@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ErrorNotice, Spinner } from "@/components/Feedback";
+import { useVideo } from "@/features/browse/api/queries";
 import { useAuth } from "@/lib/auth";
 import { formatClock } from "@/lib/format";
 import { isProblem } from "@/lib/problems";
@@ -32,6 +33,11 @@ export function PlayerPage() {
   const [paused, setPaused] = useState(true);
   const [muted, setMuted] = useState(false);
   const { user } = useAuth();
+  // While a title still encodes its playlists grow: the player knows only the part encoded so
+  // far, the catalog knows the whole title's length.
+  const { data: title } = useVideo(id);
+  const media = title?.media?.video;
+  const planned = media?.status === "playable" ? (media.duration_seconds ?? 0) : 0;
 
   const toPlans = useCallback(
     (detail: string) => navigate(`/plans?reason=${encodeURIComponent(detail)}`, { replace: true }),
@@ -150,6 +156,9 @@ export function PlayerPage() {
     const end = el.buffered.length ? el.buffered.end(el.buffered.length - 1) : 0;
     setTime({ current: el.currentTime, duration: el.duration || 0, buffered: end });
   };
+  // What the timeline shows: the whole title, of which only `time.duration` is encoded yet.
+  const shownDuration = Math.max(time.duration, planned);
+  const encodedUntil = planned > time.duration ? time.duration : null;
   const qualityLabel = (height: number | null) => (height ? `${height}p` : "");
 
   return (
@@ -196,11 +205,13 @@ export function PlayerPage() {
       <div className="player__controls">
         <SeekBar
           current={time.current}
-          duration={time.duration}
+          duration={shownDuration}
           buffered={time.buffered}
           thumbnailsUrl={grant?.thumbnails_url}
           onSeek={(t) => {
-            if (video.current) video.current.currentTime = t;
+            // Not past what is encoded yet: that part does not exist on the server.
+            const limit = encodedUntil ?? t;
+            if (video.current) video.current.currentTime = Math.min(t, limit);
           }}
         />
         <div className="player__bar">
@@ -237,8 +248,13 @@ export function PlayerPage() {
             <VolumeIcon muted={muted} />
           </button>
           <span className="player__time" data-testid="player-time">
-            {formatClock(time.current)} / {formatClock(time.duration)}
+            {formatClock(time.current)} / {formatClock(shownDuration)}
           </span>
+          {encodedUntil !== null && (
+            <span className="player__preparing" data-testid="player-preparing">
+              Still being prepared: {formatClock(encodedUntil)} ready
+            </span>
+          )}
           <span className="player__spacer" />
           {player.rungs.length > 0 && (
             <label className="player__menu">
