@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import ray
@@ -51,7 +52,25 @@ def run_encode_job(
     playlist is written, long before the job ends; a job that had nothing left to encode only
     packages, and does not call it.
     """
-    return _run(plan_job(request), request, on_progress, on_playable)
+    return _run(_plan_while_ray_starts(request), request, on_progress, on_playable)
+
+
+def _plan_while_ray_starts(request: EncodeRequest) -> EncodePlan:
+    """Probe and plan the job in a thread while this one joins Ray (or starts a local Ray,
+    ten seconds and more on a small machine): neither waits for the other.
+
+    Ray is joined here, not in the thread: a driver that ``ray.init``-ed in a thread that
+    then ended loses its tasks. A master that cannot be encoded is the error reported, even
+    when Ray could not be reached either.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeflix-plan") as pool:
+        planning = pool.submit(plan_job, request)
+        try:
+            cluster.connect(common_settings().ray_address)
+        except Exception:
+            planning.result()
+            raise
+        return planning.result()
 
 
 def _run(
@@ -162,7 +181,6 @@ def _encode_missing(
 
     Fills ``outcomes``, ``audio`` and ``chunk_nodes`` (chunks encoded per Ray node id).
     """
-    cluster.connect(common_settings().ray_address)
     limit = request.max_workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     plan_ref = ray.put(plan)
     # Audio first: a whole track is one long task that must not be left for last.
