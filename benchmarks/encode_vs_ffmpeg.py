@@ -65,7 +65,6 @@ KINDS = (
     ("ray.util.client.server", "Ray head services (dashboard, monitor, client server)"),
     ("actors.local_ray", "local Ray watchdog"),
     ("ray start", "ray start"),
-    ("ffmpeg", "ffmpeg"),
 )
 DRIVER = "driver (probe, plan, playlists)"
 
@@ -79,6 +78,9 @@ def _kind(pid: int) -> str | None:
         return None
     if not cmdline:
         return None
+    program = os.path.basename(cmdline.split(" ", 1)[0])
+    if program == "ffmpeg":  # by its program: the driver's own name has "ffmpeg" in it
+        return "ffmpeg"
     for needle, kind in KINDS:
         if needle in cmdline:
             return kind
