@@ -6,8 +6,8 @@
 #   codeflix/<deployable>      deploy/<deployable>/Dockerfile, the images the manifests run
 #   codeflix/compose-<name>    deploy/compose/<name>/Dockerfile, what deploy/compose.yaml runs
 #                              beside them (PostgreSQL, RabbitMQ, Typesense, an S3 API server)
-# then print each image's size. Installs Docker and debootstrap from Debian's packages when they
-# are missing and starts dockerd when it is not running (as root, or with sudo).
+# then print each image's size. Installs Docker, debootstrap and docker-compose from Debian's
+# packages when they are missing and starts dockerd when it is not running (as root, or with sudo).
 #   scripts/images.sh [name ...]   only these images (the base and the builder when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,7 @@ seconds() { date +%s; }
 
 command -v docker >/dev/null || apt_install docker.io
 command -v debootstrap >/dev/null || apt_install debootstrap
+command -v docker-compose >/dev/null || apt_install docker-compose  # runs deploy/compose.yaml
 if ! docker info >/dev/null 2>&1; then
   echo "starting dockerd" >&2
   as_root sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
