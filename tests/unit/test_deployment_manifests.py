@@ -12,6 +12,7 @@ from apis.catalog.config import CatalogSettings
 from apis.gateway.config import GatewaySettings
 from apis.identity.config import IdentitySettings
 from apis.playback.config import PlaybackSettings
+from apis.playback.service import media_url
 from apis.search.config import SearchSettings
 from apis.subscription.config import SubscriptionSettings
 from tests.support import manifests
@@ -249,3 +250,15 @@ def test_services_fetch_the_signing_keys_inside_the_cluster(overlay: str) -> Non
             for to in rule["to"]
         ), name
         assert name in callers, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_grants_point_at_the_public_media_edge(overlay: str) -> None:
+    docs = docs_of(overlay)
+    [deployment] = [d for d in of_kind(docs, "Deployment") if d["metadata"]["name"] == "playback"]
+    given = container_settings(docs, deployment["spec"]["template"]["spec"]["containers"][0])
+    url = media_url(given["CODEFLIX_MEDIA_BASE_URL"], "grant", "videos/v/hls/master.m3u8")
+    # The service adds the edge's path itself: a base ending in /media would double it.
+    assert (
+        url == f"{given['CODEFLIX_PUBLIC_URL'].rstrip('/')}/media/g/grant/videos/v/hls/master.m3u8"
+    )

@@ -87,8 +87,9 @@ def test_the_shared_pipeline_lints_tests_builds_and_deploys_in_that_order() -> N
     }
     for step in ("lint", "test", "manifests"):
         assert f"scripts/ci-service.sh --step {step}" in steps[step]
-    [build] = [s for s in jobs["image"]["steps"] if "docker/build-push-action" in s.get("uses", "")]
-    assert build["with"]["file"] == "deploy/${{ inputs.deployable }}/Dockerfile"
+    # The image is built the way it is built here (base, builder, then the deployable's).
+    assert 'scripts/images.sh "${{ inputs.deployable }}"' in steps["image"]
+    assert 'docker push "$IMAGE"' in steps["image"]
     assert "kustomize edit set image" in steps["deploy"]
     assert 'kubectl apply -k "$OVERLAY"' in steps["deploy"]
     # Deploys only what was pushed to main (a pull request builds but never pushes or deploys).
