@@ -78,14 +78,15 @@ step_manifests() {
 }
 
 step_image() {
-  local deployable=$1 dockerfile="deploy/$1/Dockerfile"
+  local deployable=$1 dockerfile
+  dockerfile=$(scripts/images.sh --dockerfile "$deployable")
   if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
     echo "image: skipped, no Docker engine is running here (docker info does not answer);" \
       "the workflow builds codeflix/$deployable with docker/build-push-action"
     return 0
   fi
-  if [ ! -f "$dockerfile" ]; then
-    echo "image: $dockerfile does not exist, so codeflix/$deployable cannot be built" >&2
+  if [ -z "$dockerfile" ] || [ ! -f "$dockerfile" ]; then
+    echo "image: no Dockerfile builds codeflix/$deployable" >&2
     return 1
   fi
   if [ -x scripts/images.sh ]; then

@@ -3,12 +3,14 @@
 #   codeflix/debian:bookworm   the base, made here from Debian's packages (debootstrap, then
 #                              docker import); built only when missing
 #   codeflix/builder:bookworm  Python, uv and every locked wheel (deploy/builder), never shipped
-#   codeflix/<deployable>      deploy/<deployable>/Dockerfile, the images the manifests run
+#   codeflix/<deployable>      deploy/<deployable>/Dockerfile, the images the manifests run;
+#                              the five API services share deploy/api/Dockerfile (--build-arg SERVICE)
 #   codeflix/compose-<name>    deploy/compose/<name>/Dockerfile, what deploy/compose.yaml runs
 #                              beside them (PostgreSQL, RabbitMQ, Typesense, an S3 API server)
 # then print each image's size. Installs Docker, debootstrap and docker-compose from Debian's
 # packages when they are missing and starts dockerd when it is not running (as root, or with sudo).
 #   scripts/images.sh [name ...]   only these images (the base and the builder when missing)
+#   scripts/images.sh --dockerfile NAME   print the Dockerfile NAME's image is built from
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,17 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
 }
 seconds() { date +%s; }
+API_SERVICES=" identity catalog search subscription playback "
+dockerfile_of() { # deployable -> its Dockerfile (none for an unknown name)
+  if [[ "$API_SERVICES" == *" $1 "* ]]; then echo deploy/api/Dockerfile
+  elif [ -e "deploy/$1/Dockerfile" ]; then echo "deploy/$1/Dockerfile"
+  elif [ -e "deploy/compose/${1#compose-}/Dockerfile" ]; then echo "deploy/compose/${1#compose-}/Dockerfile"; fi
+}
+
+if [ "${1:-}" = --dockerfile ]; then
+  dockerfile_of "${2:?name an image}"
+  exit 0
+fi
 
 command -v docker >/dev/null || apt_install docker.io
 command -v debootstrap >/dev/null || apt_install debootstrap
@@ -37,16 +50,17 @@ if ! docker info >/dev/null 2>&1; then
 fi
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
-build() { # image dockerfile [context]
-  local start
+build() { # image dockerfile [context] [docker build options...]
+  local start image=$1 file=$2 dir=${3:-.}
+  shift $(($# < 3 ? $# : 3))
   start=$(seconds)
   # Docker's own builder (Debian packages no buildx): its output only when a build fails.
-  if ! docker build -f "$2" -t "$1" "${3:-.}" >"$context/build.log" 2>&1; then
+  if ! docker build -f "$file" -t "$image" "$@" "$dir" >"$context/build.log" 2>&1; then
     cat "$context/build.log" >&2
-    echo "building $1 failed" >&2
+    echo "building $image failed" >&2
     return 1
   fi
-  echo "built $1 in $(($(seconds) - start)) s" >&2
+  echo "built $image in $(($(seconds) - start)) s" >&2
 }
 
 if ! has_image "$BASE"; then
@@ -82,10 +96,10 @@ build "$BUILDER" deploy/builder/Dockerfile "$context"
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${DEPLOYABLES[@]}" "${COMPOSE[@]}")
 for name in "${names[@]}"; do
-  if [ -e "deploy/$name/Dockerfile" ]; then
+  if [ -n "$(dockerfile_of "$name")" ]; then
     # The gateway serves the built web app.
     [ "$name" != gateway ] || scripts/web.sh build >&2
-    build "codeflix/$name" "deploy/$name/Dockerfile"
+    build "codeflix/$name" "$(dockerfile_of "$name")" . --build-arg "SERVICE=$name"
   elif [ -e "deploy/compose/$name/Dockerfile" ]; then
     build "codeflix/compose-$name" "deploy/compose/$name/Dockerfile"
   else
@@ -97,7 +111,7 @@ done
 printf '%-28s %s\n' IMAGE SIZE
 for name in "${names[@]}"; do
   image=codeflix/$name
-  [ -e "deploy/$name/Dockerfile" ] || image=codeflix/compose-$name
+  [ -n "$(dockerfile_of "$name")" ] || image=codeflix/compose-$name
   size=$(docker image inspect -f '{{.Size}}' "$image")
   printf '%-28s %d MB\n' "$image" $((size / 1000000))
 done

@@ -5,12 +5,14 @@ what the VirtualServices route."""
 from __future__ import annotations
 
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.conftest import ROOT
-from tests.support.compose import COMPOSE_FILE, DEPLOY, INGRESS_CONF, ingress_config
+from tests.support.compose import COMPOSE_FILE, INGRESS_CONF, ingress_config
 
 DEPLOYABLES = [
     entry["name"].removeprefix("codeflix/")
@@ -26,9 +28,20 @@ def test_the_ingress_routes_what_the_virtual_services_route() -> None:
     )
 
 
+def dockerfile_of(image: str) -> Path | None:
+    """The Dockerfile scripts/images.sh builds ``codeflix/<image>`` from, if any."""
+    found = subprocess.run(
+        [str(ROOT / "scripts" / "images.sh"), "--dockerfile", image],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    return ROOT / found if found else None
+
+
 @pytest.mark.parametrize("name", DEPLOYABLES)
 def test_each_deployable_has_an_unprivileged_image_with_a_health_check(name: str) -> None:
-    dockerfile = (DEPLOY / name / "Dockerfile").read_text()
+    built = dockerfile_of(name)
+    assert built is not None, f"nothing builds codeflix/{name}"
+    dockerfile = built.read_text()
     users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
     assert users and not users[-1].startswith(("0", "root")), f"{name} runs as root"
     assert re.search(r"^HEALTHCHECK ", dockerfile, re.MULTILINE), f"{name} has no HEALTHCHECK"
@@ -36,11 +49,10 @@ def test_each_deployable_has_an_unprivileged_image_with_a_health_check(name: str
 
 def test_every_image_the_composed_platform_runs_is_built_here() -> None:
     for name, service in COMPOSE["services"].items():
-        image = service["image"].removeprefix("codeflix/")
-        built = DEPLOY / image / "Dockerfile"
-        if image.startswith("compose-"):
-            built = DEPLOY / "compose" / image.removeprefix("compose-") / "Dockerfile"
-        assert built.is_file(), f"{name} runs {service['image']}, which nothing builds"
+        built = dockerfile_of(service["image"].removeprefix("codeflix/"))
+        assert built is not None and built.is_file(), (
+            f"{name} runs {service['image']}, which nothing builds"
+        )
 
 
 def test_each_service_migrates_its_database_first_and_runs_read_only() -> None:
