@@ -6,11 +6,16 @@ client in this process:
 
 - indexing N generated titles: in bulk (what `codeflix search reindex` does) and one catalog
   event at a time through the search service's own consumer (``--events`` of them);
-- Q queries with typos at concurrency C, alternately in rounds through ``/api/v1/search``
+- Q queries with typos at each concurrency C, alternately in rounds through ``/api/v1/search``
   (a real signed token, checked by the service) and straight to Typesense with the very
-  parameters the service sends; p50/p99 of both and the difference, the API's overhead.
+  parameters the service sends; p50/p99 of both and the difference, the API's overhead;
+- freshness on the embedded platform (the gateway with identity, catalog and search, which
+  starts its own Typesense, as `codeflix up` does): ``--changes`` times, an admin publishes a
+  title and the seconds until a viewer's search finds it are counted, then unpublishes it and
+  the seconds until it is gone (catalog outbox, in-process bus, search's consumer, Typesense).
 
-    .venv/bin/python benchmarks/search.py [--titles 10000] [--queries 2000] [--concurrency 16]
+    .venv/bin/python benchmarks/search.py [--titles 10000] [--queries 2000] [--concurrency 1 4 16]
+                                          [--changes 50]
 """
 
 from __future__ import annotations
@@ -185,6 +190,84 @@ class Services:
         self.typesense.stop()
 
 
+class EmbeddedGateway:
+    """The gateway with identity, catalog and search in one process, its Typesense a child of
+    it: the embedded platform's search path, end to end."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.base = f"http://127.0.0.1:{free_port()}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> EmbeddedGateway:
+        asyncio.run(create_account(data_dir=self.work, email="admin@example.com",
+                                   password=PASSWORD, name="Admin", roles=["admin"]))  # fmt: skip
+        env = {**os.environ, "CODEFLIX_DATA_DIR": str(self.work),
+               "CODEFLIX_LOG_LEVEL": "WARNING", "CODEFLIX_PUBLIC_URL": self.base,
+               "CODEFLIX_GATEWAY_SERVICES": "identity,catalog,search"}  # fmt: skip
+        env.pop("CODEFLIX_TYPESENSE_URL", None)
+        command = [sys.executable, "-m", "uvicorn", "--factory", "apis.gateway.app:create_app",
+                   "--port", self.base.rsplit(":", 1)[1], "--log-level", "warning",
+                   "--no-access-log"]  # fmt: skip
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)
+        wait_http(f"{self.base}/readyz", seconds=120)
+        return self
+
+    def token(self) -> str:
+        form = {"grant_type": "password", "client_id": "codeflix-cli",
+                "username": "admin@example.com", "password": PASSWORD}  # fmt: skip
+        url = f"{self.base}/realms/codeflix/protocol/openid-connect/token"
+        return str(httpx.post(url, data=form).json()["access_token"])
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+
+
+async def seconds_until(client: httpx.AsyncClient, title: str, present: bool) -> float:
+    """Polls the search every 5 ms until ``title`` is (or is no longer) among its hits."""
+    start = time.perf_counter()
+    while True:
+        r = await client.get("/api/v1/search", params={"q": title, "per_page": 50})
+        if r.status_code != 200:
+            raise SystemExit(f"search answered {r.status_code}: {r.text}")
+        if (title in [hit["title"] for hit in r.json()["items"]]) == present:
+            return time.perf_counter() - start
+        if time.perf_counter() - start > 60:
+            raise SystemExit(f"{title!r} {'never appeared' if present else 'never left'}")
+        await asyncio.sleep(0.005)
+
+
+async def measure_freshness(gateway: EmbeddedGateway, changes: int) -> dict[str, Any]:
+    rng = random.Random(17)
+    headers = {"Authorization": f"Bearer {gateway.token()}"}
+    published: list[float] = []
+    unpublished: list[float] = []
+    async with httpx.AsyncClient(base_url=gateway.base, headers=headers, timeout=30) as client:
+        for n in range(changes):
+            title = f"{word(rng)} {word(rng)} {n}".title()
+            video = {"title": title, "launch_year": 2020, "duration": 10, "rating": "L",
+                     "published": True}  # fmt: skip
+            r = await client.post("/api/v1/admin/videos", json=video)
+            if r.status_code != 201:
+                raise SystemExit(f"creating a video answered {r.status_code}: {r.text}")
+            published.append(await seconds_until(client, title, present=True))
+            r = await client.patch(f"/api/v1/admin/videos/{r.json()['id']}",
+                                   json={"published": False},
+                                   headers={"If-Match": r.headers["etag"]})  # fmt: skip
+            if r.status_code != 200:
+                raise SystemExit(f"unpublishing answered {r.status_code}: {r.text}")
+            unpublished.append(await seconds_until(client, title, present=False))
+
+    def summary(samples: list[float]) -> dict[str, float]:
+        return {"p50_ms": percentile(samples, 50) * 1000, "p99_ms": percentile(samples, 99) * 1000,
+                "max_ms": max(samples) * 1000}  # fmt: skip
+
+    return {"changes": changes, "published": summary(published),
+            "unpublished": summary(unpublished)}  # fmt: skip
+
+
 async def measure(args: argparse.Namespace, services: Services, token: str) -> dict[str, Any]:
     rng = random.Random(13)
     settings = get_settings(typesense_url=services.typesense.url, typesense_api_key=API_KEY)
@@ -201,19 +284,12 @@ async def measure(args: argparse.Namespace, services: Services, token: str) -> d
         direct_url = (
             f"{services.typesense.url}/collections/{settings.search_collection}/documents/search"
         )
-        api_ms: list[float] = []
-        direct_ms: list[float] = []
-        rounds = 8
-        per_round = len(queries) // rounds
         # Warm both paths (connections, the JWKS fetch, Typesense's first terms).
-        await run_queries([(api_url, {"q": q}) for q in queries[:50]], viewer, args.concurrency)
-        for r in range(rounds):
-            chunk = queries[r * per_round : (r + 1) * per_round]
-            api = [(api_url, {"q": q}) for q in chunk]
-            api_ms += await run_queries(api, viewer, args.concurrency)
-            direct = [(direct_url, search_parameters(SearchQuery(q=q))) for q in chunk]
-            key = {"X-TYPESENSE-API-KEY": API_KEY}
-            direct_ms += await run_queries(direct, key, args.concurrency)
+        await run_queries([(api_url, {"q": q}) for q in queries[:50]], viewer, 4)
+        levels = [
+            await compare_paths(queries, api_url, direct_url, viewer, concurrency)
+            for concurrency in args.concurrency
+        ]
     finally:
         await index.close()
     return {
@@ -221,18 +297,58 @@ async def measure(args: argparse.Namespace, services: Services, token: str) -> d
         "bulk_documents_per_s": bulk_rate,
         "events": args.events,
         "events_per_s": event_rate,
-        "queries": len(api_ms),
-        "concurrency": args.concurrency,
-        "api": {"p50_ms": percentile(api_ms, 50), "p99_ms": percentile(api_ms, 99),
-                "mean_ms": statistics.fmean(api_ms)},
-        "direct": {"p50_ms": percentile(direct_ms, 50), "p99_ms": percentile(direct_ms, 99),
-                   "mean_ms": statistics.fmean(direct_ms)},
-    }  # fmt: skip
+        "queries": len(queries),
+        "levels": levels,
+    }
+
+
+async def compare_paths(
+    queries: list[str], api_url: str, direct_url: str, viewer: dict[str, str], concurrency: int
+) -> dict[str, Any]:
+    """The queries through the API and straight to Typesense, alternately in 8 rounds so a
+    burst of load elsewhere on the machine falls on both paths alike."""
+    samples: dict[str, list[float]] = {"api": [], "direct": []}
+    busy = {"api": 0.0, "direct": 0.0}
+    rounds = 8
+    per_round = len(queries) // rounds
+    key = {"X-TYPESENSE-API-KEY": API_KEY}
+    for r in range(rounds):
+        chunk = queries[r * per_round : (r + 1) * per_round]
+        runs = [
+            ("api", [(api_url, {"q": q}) for q in chunk], viewer),
+            ("direct", [(direct_url, search_parameters(SearchQuery(q=q))) for q in chunk], key),
+        ]
+        for path, requests, headers in runs:
+            start = time.perf_counter()
+            samples[path] += await run_queries(requests, headers, concurrency)
+            busy[path] += time.perf_counter() - start
+
+    def summary(path: str) -> dict[str, float]:
+        ms = samples[path]
+        return {"p50_ms": percentile(ms, 50), "p99_ms": percentile(ms, 99),
+                "mean_ms": statistics.fmean(ms), "per_s": len(ms) / busy[path]}  # fmt: skip
+
+    return {"concurrency": concurrency, "api": summary("api"), "direct": summary("direct")}
+
+
+FRESHNESS_ROWS = [("published", "published → found"), ("unpublished", "unpublished → gone")]
+
+
+def level_rows(level: dict[str, Any]) -> list[str]:
+    api, direct, c = level["api"], level["direct"], level["concurrency"]
+    return [
+        f"| {c} | `/api/v1/search` | {api['p50_ms']:.1f} | {api['p99_ms']:.1f} | "
+        f"{api['mean_ms']:.1f} | {api['per_s']:.0f} |",
+        f"| {c} | Typesense directly | {direct['p50_ms']:.1f} | {direct['p99_ms']:.1f} | "
+        f"{direct['mean_ms']:.1f} | {direct['per_s']:.0f} |",
+        f"| {c} | API overhead | {api['p50_ms'] - direct['p50_ms']:.1f} | "
+        f"{api['p99_ms'] - direct['p99_ms']:.1f} | {api['mean_ms'] - direct['mean_ms']:.1f} | |",
+    ]
 
 
 def report(result: dict[str, Any]) -> None:
     load = os.getloadavg()[0]
-    api, direct = result["api"], result["direct"]
+    fresh = result["freshness"]
     lines = [
         f"Search ({os.cpu_count()} CPUs, load average {load:.1f} at the end, loopback; "
         "Typesense 0.24.1, one uvicorn worker, client in the same machine)",
@@ -244,15 +360,22 @@ def report(result: dict[str, Any]) -> None:
         f"| catalog events applied one at a time ({result['events']}) | "
         f"{result['events_per_s']:.0f} events/s |",
         "",
-        f"{result['queries']} queries with a typo each, concurrency {result['concurrency']}:",
+        f"{result['queries']} queries with a typo each, at each concurrency:",
         "",
-        "| path | p50 ms | p99 ms | mean ms |",
+        "| concurrency | path | p50 ms | p99 ms | mean ms | queries/s |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+        *(line for level in result["levels"] for line in level_rows(level)),
+        "",
+        f"Freshness on the embedded platform, {fresh['changes']} changes one after another "
+        "(the admin's answer to the viewer's search finding it; polled every 5 ms):",
+        "",
+        "| change | p50 ms | p99 ms | max ms |",
         "| --- | ---: | ---: | ---: |",
-        f"| `/api/v1/search` | {api['p50_ms']:.1f} | {api['p99_ms']:.1f} | {api['mean_ms']:.1f} |",
-        f"| Typesense directly | {direct['p50_ms']:.1f} | {direct['p99_ms']:.1f} | "
-        f"{direct['mean_ms']:.1f} |",
-        f"| API overhead | {api['p50_ms'] - direct['p50_ms']:.1f} | "
-        f"{api['p99_ms'] - direct['p99_ms']:.1f} | {api['mean_ms'] - direct['mean_ms']:.1f} |",
+        *(
+            f"| {label} | {fresh[key]['p50_ms']:.0f} | {fresh[key]['p99_ms']:.0f} | "
+            f"{fresh[key]['max_ms']:.0f} |"
+            for key, label in FRESHNESS_ROWS
+        ),
     ]
     table = "\n".join(lines)
     print(table)
@@ -266,11 +389,16 @@ def main() -> None:
     parser.add_argument("--titles", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=1_000)
     parser.add_argument("--queries", type=int, default=2_000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16],
+                        help="queries in flight; each level is measured in turn")  # fmt: skip
+    parser.add_argument("--changes", type=int, default=50,
+                        help="publish/unpublish rounds timed on the embedded platform")  # fmt: skip
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="codeflix-search-bench-"))
-    with Services(work) as services:
+    with Services(work / "services") as services:
         result = asyncio.run(measure(args, services, services.token()))
+    with EmbeddedGateway(work / "embedded") as gateway:
+        result["freshness"] = asyncio.run(measure_freshness(gateway, args.changes))
     report(result)
 
 
