@@ -12,7 +12,7 @@ test:
 	$(MAKE) --no-print-directory lint
 	scripts/web.sh test
 	scripts/web.sh build
-	.venv/bin/pytest -q tests
+	.venv/bin/pytest -q --durations=30 tests
 
 lint:
 	.venv/bin/ruff check .
