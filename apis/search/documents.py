@@ -34,11 +34,14 @@ def media_view(media: MediaState | None) -> dict[str, Any]:
     """A media slot as viewers see it: no storage locations, no internal error text."""
     if media is None:
         return {"status": "pending"}
-    status = _VIEWER_STATUS.get(media.status, media.status)
-    if status != "ready":
+    # Version 1 of the event tells a stream watchable while it encodes as ``processing`` with a
+    # master playlist; viewers see it as browse shows it, ``playable``.
+    state: str = "playable" if media.playable_while_encoding else media.status
+    status = _VIEWER_STATUS.get(state, state)
+    if status not in ("ready", "playable"):
         return {"status": status}
     return {
-        "status": "ready",
+        "status": status,
         "duration_seconds": media.duration_seconds,
         "poster": media.poster,
         "thumbnails": media.thumbnails,

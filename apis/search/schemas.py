@@ -13,7 +13,9 @@ Sort = Literal["relevance", "year", "-year", "title", "-title"]
 
 
 class MediaView(BaseModel):
-    status: Literal["pending", "processing", "ready", "failed"]
+    """As browse shows it; ``playable``: still encoding, but it can be watched already."""
+
+    status: Literal["pending", "processing", "playable", "ready", "failed"]
     duration_seconds: float | None = None
     poster: str | None = None
     thumbnails: str | None = None

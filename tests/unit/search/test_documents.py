@@ -38,6 +38,17 @@ def test_a_document_carries_names_in_the_videos_order_and_nothing_internal() -> 
     assert "description" not in doc  # optional field left out rather than null
 
 
+def test_a_stream_watchable_while_it_encodes_is_playable_as_browse_shows_it() -> None:
+    encoding = {"status": "processing", "encoded_location": "videos/x/hls/master.m3u8",
+                "duration_seconds": 12.5, "poster": "videos/x/poster.jpg"}  # fmt: skip
+    doc = video_document(video(media={"video": encoding}), {}, version=3)
+    expected = {"status": "playable", "duration_seconds": 12.5, "poster": "videos/x/poster.jpg",
+                "thumbnails": None}  # fmt: skip
+    assert doc["media"]["video"] == expected
+    still = video_document(video(media={"video": {"status": "processing"}}), {}, version=4)
+    assert still["media"]["video"] == {"status": "processing"}  # nothing to watch yet
+
+
 def test_an_id_without_a_known_name_stays_filterable_but_out_of_text_and_facets() -> None:
     doc = video_document(video(), {}, version=1)
     assert doc["category_ids"] == [A, B]

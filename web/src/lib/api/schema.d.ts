@@ -2471,7 +2471,10 @@ export interface components {
             /** Title */
             title: string;
         };
-        /** MediaView */
+        /**
+         * MediaView
+         * @description As browse shows it; ``playable``: still encoding, but it can be watched already.
+         */
         search_MediaView: {
             /** Duration Seconds */
             duration_seconds?: number | null;
@@ -2481,7 +2484,7 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "pending" | "processing" | "ready" | "failed";
+            status: "pending" | "processing" | "playable" | "ready" | "failed";
             /** Thumbnails */
             thumbnails?: string | null;
         };
