@@ -147,6 +147,20 @@ async def index_events(index: TypesenseIndex, names: list[str]) -> float:
     return len(envelopes) / (time.perf_counter() - start)
 
 
+def uvicorn_command(factory: str, port: int) -> list[str]:
+    """One uvicorn worker serving the app ``factory`` builds, quiet."""
+    return [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port),
+            "--log-level", "warning", "--no-access-log"]  # fmt: skip
+
+
+def sign_in(issuer_base: str, email: str) -> str:
+    """An access token for ``email`` from the identity service at ``issuer_base``."""
+    form = {"grant_type": "password", "client_id": "codeflix-cli", "username": email,
+            "password": PASSWORD}  # fmt: skip
+    url = f"{issuer_base}/realms/codeflix/protocol/openid-connect/token"
+    return str(httpx.post(url, data=form).json()["access_token"])
+
+
 class Services:
     """Typesense, identity and search running, each a process of its own."""
 
@@ -169,19 +183,14 @@ class Services:
                "CODEFLIX_TYPESENSE_URL": self.typesense.url,
                "CODEFLIX_TYPESENSE_API_KEY": API_KEY}  # fmt: skip
         for name, port in self.ports.items():
-            command = [sys.executable, "-m", "uvicorn", "--factory",
-                       f"apis.{name}.app:create_app", "--port", str(port),
-                       "--log-level", "warning", "--no-access-log"]  # fmt: skip
+            command = uvicorn_command(f"apis.{name}.app:create_app", port)
             self.processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
         wait_http(f"{self.search_base}/readyz")
         wait_http(f"{self.issuer_base}/healthz")
         return self
 
     def token(self) -> str:
-        form = {"grant_type": "password", "client_id": "codeflix-cli",
-                "username": "bench@example.com", "password": PASSWORD}  # fmt: skip
-        url = f"{self.issuer_base}/realms/codeflix/protocol/openid-connect/token"
-        return str(httpx.post(url, data=form).json()["access_token"])
+        return sign_in(self.issuer_base, "bench@example.com")
 
     def __exit__(self, *exc: object) -> None:
         for process in self.processes:
@@ -206,18 +215,13 @@ class EmbeddedGateway:
                "CODEFLIX_LOG_LEVEL": "WARNING", "CODEFLIX_PUBLIC_URL": self.base,
                "CODEFLIX_GATEWAY_SERVICES": "identity,catalog,search"}  # fmt: skip
         env.pop("CODEFLIX_TYPESENSE_URL", None)
-        command = [sys.executable, "-m", "uvicorn", "--factory", "apis.gateway.app:create_app",
-                   "--port", self.base.rsplit(":", 1)[1], "--log-level", "warning",
-                   "--no-access-log"]  # fmt: skip
+        command = uvicorn_command("apis.gateway.app:create_app", int(self.base.rsplit(":", 1)[1]))
         self.process = subprocess.Popen(command, cwd=ROOT, env=env)
         wait_http(f"{self.base}/readyz", seconds=120)
         return self
 
     def token(self) -> str:
-        form = {"grant_type": "password", "client_id": "codeflix-cli",
-                "username": "admin@example.com", "password": PASSWORD}  # fmt: skip
-        url = f"{self.base}/realms/codeflix/protocol/openid-connect/token"
-        return str(httpx.post(url, data=form).json()["access_token"])
+        return sign_in(self.base, "admin@example.com")
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:
