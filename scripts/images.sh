@@ -11,6 +11,7 @@
 # packages when they are missing and starts dockerd when it is not running (as root, or with sudo).
 #   scripts/images.sh [name ...]   only these images (the base and the builder when missing)
 #   scripts/images.sh --dockerfile NAME   print the Dockerfile NAME's image is built from
+#   scripts/images.sh --list   print each image it builds by default: name, image, Dockerfile
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,16 +29,28 @@ apt_install() {
 }
 seconds() { date +%s; }
 API_SERVICES=" identity catalog search subscription playback "
-dockerfile_of() { # deployable -> its Dockerfile (none for an unknown name)
-  if [[ "$API_SERVICES" == *" $1 "* ]]; then echo deploy/api/Dockerfile
-  elif [ -e "deploy/$1/Dockerfile" ]; then echo "deploy/$1/Dockerfile"
-  elif [ -e "deploy/compose/${1#compose-}/Dockerfile" ]; then echo "deploy/compose/${1#compose-}/Dockerfile"; fi
+DEPLOYABLE_NAMES=" ${DEPLOYABLES[*]} "
+# NAME -> "IMAGE DOCKERFILE", nothing for an unknown name. The one place that names images:
+# the build, --dockerfile and --list all ask it. NAME is a deployable, or a compose image by
+# its folder (postgres) or its image's name (compose-postgres).
+image_of() {
+  local name=$1 compose=${1#compose-}
+  if [[ "$API_SERVICES" == *" $name "* ]]; then echo "codeflix/$name deploy/api/Dockerfile"
+  elif [[ "$DEPLOYABLE_NAMES" == *" $name "* ]]; then echo "codeflix/$name deploy/$name/Dockerfile"
+  elif [ -e "deploy/compose/$compose/Dockerfile" ]; then
+    echo "codeflix/compose-$compose deploy/compose/$compose/Dockerfile"
+  fi
 }
 
-if [ "${1:-}" = --dockerfile ]; then
-  dockerfile_of "${2:?name an image}"
-  exit 0
-fi
+case "${1:-}" in
+  --dockerfile)
+    found=$(image_of "${2:?name an image}")
+    [ -z "$found" ] || echo "${found#* }"
+    exit 0 ;;
+  --list)
+    for name in "${DEPLOYABLES[@]}" "${COMPOSE[@]}"; do echo "$name $(image_of "$name")"; done
+    exit 0 ;;
+esac
 
 command -v docker >/dev/null || apt_install docker.io
 command -v debootstrap >/dev/null || apt_install debootstrap
@@ -95,23 +108,26 @@ build "$BUILDER" deploy/builder/Dockerfile "$context"
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${DEPLOYABLES[@]}" "${COMPOSE[@]}")
+images=()
 for name in "${names[@]}"; do
-  if [ -n "$(dockerfile_of "$name")" ]; then
-    # The gateway serves the built web app.
-    [ "$name" != gateway ] || scripts/web.sh build >&2
-    build "codeflix/$name" "$(dockerfile_of "$name")" . --build-arg "SERVICE=$name"
-  elif [ -e "deploy/compose/$name/Dockerfile" ]; then
-    build "codeflix/compose-$name" "deploy/compose/$name/Dockerfile"
-  else
-    echo "no image is named $name (deploy/$name or deploy/compose/$name)" >&2
+  found=$(image_of "$name")
+  if [ -z "$found" ]; then
+    echo "no image is named $name (one of: ${DEPLOYABLES[*]} ${COMPOSE[*]})" >&2
     exit 2
   fi
+  image=${found%% *} dockerfile=${found#* }
+  # The gateway serves the built web app.
+  [ "$name" != gateway ] || scripts/web.sh build >&2
+  if [[ "$dockerfile" == deploy/compose/* ]]; then
+    build "$image" "$dockerfile"
+  else
+    build "$image" "$dockerfile" . --build-arg "SERVICE=$name"
+  fi
+  images+=("$image")
 done
 
 printf '%-28s %s\n' IMAGE SIZE
-for name in "${names[@]}"; do
-  image=codeflix/$name
-  [ -n "$(dockerfile_of "$name")" ] || image=codeflix/compose-$name
+for image in "${images[@]}"; do
   size=$(docker image inspect -f '{{.Size}}' "$image")
   printf '%-28s %d MB\n' "$image" $((size / 1000000))
 done
