@@ -20,6 +20,8 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 CI_SERVICE = ROOT / "scripts" / "ci-service.sh"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
 KERNEL = ("codeflix/**", "pyproject.toml", "uv.lock")
+# Every image is built by images.sh on the builder image: a change to either rebuilds them all.
+IMAGE_BUILD = ("scripts/images.sh", "deploy/builder/**")
 # The folders whose change must run a deployable's pipeline, besides the kernel.
 FOLDERS = {
     "identity": ("apis/identity/**", "manifests/base/identity/**"),
@@ -67,7 +69,7 @@ def test_each_deployable_has_a_workflow_filtered_on_its_folders_and_the_kernel(
     document = workflow(deployable)
     for event in ("push", "pull_request"):
         paths = document["on"][event]["paths"]
-        missing = [p for p in (*FOLDERS[deployable], *KERNEL) if p not in paths]
+        missing = [p for p in (*FOLDERS[deployable], *KERNEL, *IMAGE_BUILD) if p not in paths]
         assert not missing, f"{deployable}.yml on {event} misses {missing}"
     assert document["on"]["push"]["branches"] == ["main"]
     [job] = document["jobs"].values()
