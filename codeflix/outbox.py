@@ -20,11 +20,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
 from codeflix.bus.port import Bus
 from codeflix.db import session_factory
@@ -64,8 +67,12 @@ _outbox = sa.table(
 )
 
 
+_WROTE_EVENTS = "codeflix.outbox_written"
+
+
 async def add_to_outbox(session: AsyncSession, envelope: Envelope) -> None:
     """Store an event in the session's current transaction; it is sent once that commits."""
+    session.info[_WROTE_EVENTS] = True
     await session.execute(
         sa.insert(_outbox).values(
             event_id=str(envelope.id),
@@ -74,6 +81,33 @@ async def add_to_outbox(session: AsyncSession, envelope: Envelope) -> None:
             created_at=datetime.now(UTC),
         )
     )
+
+
+def wake_on_commit(
+    session_class: type[Session], relays: Iterable[OutboxRelay]
+) -> Callable[[], None]:
+    """Wake ``relays`` whenever a session of ``session_class`` commits events.
+
+    The relay then publishes at once instead of at its next poll. Commits that wrote no event
+    (every read-only request ends in one) leave it asleep. Returns a function that stops it.
+    """
+
+    def wake(session: Session) -> None:
+        if session.info.pop(_WROTE_EVENTS, False):
+            for relay in relays:
+                relay.wake()
+
+    def forget(session: Session) -> None:
+        session.info.pop(_WROTE_EVENTS, None)
+
+    event.listen(session_class, "after_commit", wake)
+    event.listen(session_class, "after_rollback", forget)
+
+    def stop() -> None:
+        event.remove(session_class, "after_commit", wake)
+        event.remove(session_class, "after_rollback", forget)
+
+    return stop
 
 
 class OutboxRelay:

@@ -58,7 +58,7 @@ def import_file(
         counts = asyncio.run(_import(document, data_dir))
     except (UnknownRef, Problem) as e:
         detail = getattr(e, "detail", str(e))
-        raise fail("catalog import", f"{file}: {detail} (nothing after it was imported)") from None
+        raise fail("catalog import", f"{file}: {detail} (nothing was imported)") from None
     summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing to do"
     console.print(f"Imported {file}: {summary}.")
 
@@ -69,11 +69,14 @@ async def _import(document: object, data_dir: Path) -> dict[str, int]:
     from apis.catalog.importer import import_catalog
     from codeflix.db import create_engine, session_factory
     from codeflix.migrations import upgrade
+    from codeflix.unit_of_work import unit_of_work
 
     engine = create_engine(get_settings(data_dir=data_dir).db_url)
     try:
         await upgrade(engine, SCHEMA)
-        async with session_factory(engine)() as session:
+        # One unit of work: a file that fails half-way imports nothing, so it can be fixed and
+        # imported again from the top.
+        async with unit_of_work(session_factory(engine)) as session:
             return dict(await import_catalog(session=session, document=document))  # type: ignore[arg-type]
     finally:
         await engine.dispose()

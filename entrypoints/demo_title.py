@@ -32,6 +32,7 @@ from apis.catalog.importer import CatalogFile, import_catalog
 from apis.catalog.models import Video
 from codeflix.background import background
 from codeflix.platform import Platform
+from codeflix.unit_of_work import unit_of_work
 
 log = logging.getLogger("codeflix.demo")
 DEMO = {
@@ -129,7 +130,7 @@ async def ensure_demo_title(
         return
     # Start-up hooks run before the services: the catalog's tables exist once it answers.
     await _wait_for_server(options.base_url)
-    async with sessions() as session:
+    async with unit_of_work(sessions) as session:
         await import_catalog(session=session, document=CatalogFile.model_validate(DEMO))
         video = await _demo_video(session)
         status = video.slot("video").status

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -28,11 +27,12 @@ from codeflix.bus import InMemoryBus, service_bus
 from codeflix.cache import ReadCache, clear_after_writes
 from codeflix.db import create_engine, database_check
 from codeflix.migrations import upgrade
-from codeflix.outbox import OutboxRelay
+from codeflix.outbox import OutboxRelay, wake_on_commit
 from codeflix.platform import Platform
 from codeflix.request_limits import StreamedBody
 from codeflix.shutdown import on_stop_signal
 from codeflix.storage import open_store
+from codeflix.unit_of_work import unit_of_work
 from codeflix.web import service_app
 
 # The public paths the gateway (embedded) or Istio (deployed) routes to the catalog.
@@ -83,7 +83,7 @@ def create_app(
             await subscribe_all(bus, sessions, store)
             await subscribe_live(bus, broadcaster, encoder_board.record)
             if isinstance(bus, InMemoryBus):
-                async with sessions() as session:
+                async with unit_of_work(sessions) as session:
                     await reannounce_unfinished(session=session)
             sweep = sweep_forever(
                 sessions, uploads, max_idle=timedelta(hours=settings.upload_max_idle_hours)
@@ -92,11 +92,7 @@ def create_app(
                 OutboxRelay(engine, bus) as relay,
                 background(sweep, "catalog-upload-sweeper"),
             ):
-
-                def wake_relay(_session: object) -> None:
-                    relay.wake()  # send events as soon as their transaction commits
-
-                event.listen(session_class, "after_commit", wake_relay)
+                stop_waking = wake_on_commit(session_class, [relay])
                 app.state.bus = bus
                 try:
                     # Live streams end when the process is told to stop, not after the
@@ -105,7 +101,7 @@ def create_app(
                         yield
                 finally:
                     broadcaster.close()
-                    event.remove(session_class, "after_commit", wake_relay)
+                    stop_waking()
         await engine.dispose()
 
     app = service_app(

@@ -78,7 +78,6 @@ async def complete_upload(session: AsyncSession, uploads: Uploads, upload: Uploa
     video.updated_at = utcnow()
     await session.flush()
     await publish(session, "video.updated", video_public(video), subject=str(video.id))
-    await session.commit()
 
 
 async def _end_unchecked(
@@ -96,4 +95,6 @@ async def _end_unchecked(
     video.updated_at = utcnow()
     await session.flush()
     await publish(session, "video.updated", video_public(video), subject=str(video.id))
+    # Committed now: the request answers with an error, which rolls back its unit of work,
+    # and the ended upload and failed slot must be kept all the same.
     await session.commit()

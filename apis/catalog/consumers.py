@@ -12,6 +12,7 @@ from codeflix.bus import Bus, Handler
 from codeflix.events import Envelope
 from codeflix.inbox import first_delivery
 from codeflix.storage import ObjectStore
+from codeflix.unit_of_work import unit_of_work
 
 ENCODING_QUEUE = "catalog.encoding"
 log = logging.getLogger("codeflix.catalog")
@@ -21,11 +22,10 @@ def encoding_handler(sessions: async_sessionmaker[Any], store: ObjectStore) -> H
     """Move media slots as the encoder reports, once per event."""
 
     async def handle(envelope: Envelope) -> None:
-        async with sessions() as session:
+        async with unit_of_work(sessions) as session:
             if not await first_delivery(session, consumer=ENCODING_QUEUE, event_id=envelope.id):
                 return
             applied = await apply_encoding_event(session=session, store=store, envelope=envelope)
-            await session.commit()
         if not applied:
             log.info("ignored %s for %s (stale or unknown)", envelope.type, envelope.subject)
 

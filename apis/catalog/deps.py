@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import Hashable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
@@ -21,6 +21,7 @@ from codeflix.params import Cursor as Cursor
 from codeflix.params import Limit as Limit
 from codeflix.params import SearchText as SearchText
 from codeflix.storage import ObjectStore
+from codeflix.unit_of_work import Sessions, request_unit
 
 ADMIN_ROLE = "catalog-admin"
 IfMatch = Annotated[str | None, Header(description="the ETag you last read")]
@@ -33,9 +34,9 @@ def tag_response(response: Response, resource: Resource, location: str | None = 
         response.headers["Location"] = location
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions() as session:
-        yield session
+def get_sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.sessions
+    return sessions
 
 
 def get_uploads(request: Request) -> Uploads:
@@ -63,7 +64,8 @@ def get_broadcaster(request: Request) -> MediaBroadcaster:
     return broadcaster
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# The request's unit of work: it commits when the route returns, before the answer is sent.
+SessionDep = Annotated[AsyncSession, Depends(request_unit(get_sessions), scope="function")]
 UploadsDep = Annotated[Uploads, Depends(get_uploads)]
 StoreDep = Annotated[ObjectStore, Depends(get_store)]
 BroadcasterDep = Annotated[MediaBroadcaster, Depends(get_broadcaster)]

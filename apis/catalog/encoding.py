@@ -117,7 +117,6 @@ async def reannounce_unfinished(*, session: AsyncSession) -> int:
     for slot in slots:
         data = {"video_id": str(slot.video_id), "kind": slot.kind, "source_key": slot.raw_location}
         await publish(session, "video.uploaded", data, subject=str(slot.video_id))
-    await session.commit()
     return len(slots)
 
 
@@ -171,5 +170,4 @@ async def retry_encoding(
     video.updated_at = utcnow()
     await session.flush()
     await publish(session, "video.updated", video_public(video), subject=str(video.id))
-    await session.commit()
     return slot

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from apis.catalog.models import Upload, utcnow
 from apis.catalog.upload_storage import Uploads
 from apis.catalog.uploads import terminate_upload
+from codeflix.unit_of_work import unit_of_work
 
 log = logging.getLogger("codeflix.catalog")
 SWEEP_INTERVAL_SECONDS = 3600.0
@@ -45,7 +46,7 @@ async def sweep_forever(
     """Expire abandoned uploads now and then, for as long as the service runs."""
     while True:
         try:
-            async with sessions() as session:
+            async with unit_of_work(sessions) as session:
                 dropped = await expire_stale_uploads(
                     session=session, uploads=uploads, now=clock(), max_idle=max_idle
                 )

@@ -51,7 +51,6 @@ async def add(
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Two saves at once must not fail: the second finds the row and leaves it.
     await session.execute(insert(ListEntry).values(**values).on_conflict_do_nothing())
-    await session.commit()
 
 
 async def remove(*, session: AsyncSession, user_id: str, video_id: uuid.UUID) -> None:
@@ -59,7 +58,6 @@ async def remove(*, session: AsyncSession, user_id: str, video_id: uuid.UUID) ->
     await session.execute(
         delete(ListEntry).where(ListEntry.user_id == user_id, ListEntry.video_id == video_id)
     )
-    await session.commit()
 
 
 async def page(

@@ -65,13 +65,12 @@ def apply_changes(resource: R, values: dict[str, Any]) -> None:
 async def save(
     session: AsyncSession, resource: R, event_type: str, data: Callable[[R], Any]
 ) -> None:
-    """Write the change with its event (same transaction, through the outbox) and commit.
+    """Write the change and queue its event in the same unit of work (through the outbox).
 
     ``data`` makes the event's body once the row is written (a new one has its id by then).
     """
     await flush_changes(session)
     await publish(session, event_type, data(resource), subject=str(resource.id))
-    await session.commit()
 
 
 async def delete_unused(

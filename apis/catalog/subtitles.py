@@ -215,6 +215,9 @@ async def _refuse(
     track.status, track.error = "failed", f"{refused.reason}: {refused.message}"
     track.location, track.updated_at = None, utcnow()
     await _announce(session, uploads, video, tracks_changed=was_served)
+    # Committed now: the request answers with an error, which rolls back its unit of work,
+    # and the ended upload and failed track must be kept all the same.
+    await session.commit()
 
 
 async def delete_subtitle(
@@ -246,7 +249,6 @@ async def _announce(
         data = {"video_id": str(video.id), "tracks": [t.model_dump(mode="json") for t in tracks]}
         await publish(session, "video.subtitles.changed", data, subject=str(video.id))
     await publish(session, "video.updated", video_public(video), subject=str(video.id))
-    await session.commit()
 
 
 async def _drop(store: Any, key: str) -> None:

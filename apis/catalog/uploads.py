@@ -142,7 +142,7 @@ async def create_upload(
     else:
         slot = video.slot(kind)
         slot.status, slot.error = "uploading", None
-    await session.commit()
+    await session.flush()  # the row's defaults (its offset of 0) are filled in
     return upload
 
 
@@ -210,10 +210,12 @@ async def receive_patch(
         received = await _stream_into_storage(uploads, upload, body, checksum)
         upload.offset += received
         if upload.offset < upload.length:
+            # Committed before the lock is released: the PATCH waiting on it reads this offset.
             await session.commit()
             return upload
         try:
             await complete_upload(session, uploads, upload)
+            await session.commit()  # likewise: no PATCH may find the upload still receiving
         finally:
             uploads.locks.pop(upload_id, None)  # a finished upload takes no more PATCHes
         return upload
@@ -261,5 +263,5 @@ async def terminate_upload(
             elif video is not None and video.slot(upload.kind).status == "uploading":
                 video.slot(upload.kind).status = "pending"
         await session.delete(upload)
-        await session.commit()
+        await session.commit()  # before the lock is released, as in receive_patch
     uploads.locks.pop(upload_id, None)

@@ -30,6 +30,7 @@ from apis.catalog.resources import (
     refuse_if,
 )
 from apis.catalog.upload_storage import Uploads
+from codeflix.unit_of_work import after_commit
 
 
 def media_admin(slot: MediaSlot | None) -> schemas.MediaAdmin:
@@ -120,7 +121,6 @@ async def create_video(*, session: AsyncSession, video_in: schemas.VideoCreate) 
     session.add(video)
     await session.flush()
     await publish(session, "video.created", video_public(video), subject=str(video.id))
-    await session.commit()
     return video
 
 
@@ -140,7 +140,6 @@ async def update_video(
     video.updated_at = utcnow()
     await flush_changes(session)
     await publish(session, "video.updated", video_public(video), subject=str(video.id))
-    await session.commit()
     return video
 
 
@@ -159,10 +158,13 @@ async def delete_video(
     await session.delete(video)
     await flush_changes(session)
     await publish(session, "video.deleted", {"id": str(video.id)}, subject=str(video.id))
-    await session.commit()
-    for key, state in in_flight:  # e.g. S3 multipart uploads would keep their parts
-        await uploads.target.abort(key, state)
-    await asyncio.to_thread(uploads.store.delete_prefix, video_media_prefix(video_id))
+
+    async def drop_media() -> None:
+        for key, state in in_flight:  # e.g. S3 multipart uploads would keep their parts
+            await uploads.target.abort(key, state)
+        await asyncio.to_thread(uploads.store.delete_prefix, video_media_prefix(video_id))
+
+    after_commit(session, drop_media)
 
 
 def video_media_prefix(video_id: uuid.UUID) -> str:

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import Session
@@ -29,7 +28,7 @@ from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import Bus, service_bus
 from codeflix.db import create_engine, database_check
 from codeflix.migrations import upgrade
-from codeflix.outbox import OutboxRelay
+from codeflix.outbox import OutboxRelay, wake_on_commit
 from codeflix.platform import Platform
 from codeflix.web import service_app
 
@@ -56,16 +55,11 @@ def create_app(
     and seeds the default plans; tests inject the verifier, payment gateway, clock and bus."""
     settings = settings or get_settings()
     engine = create_engine(settings.db_url)
-    # Each commit may carry events: wake the outbox relay instead of waiting for its next poll.
+    # A commit carrying events wakes the outbox relay instead of waiting for its next poll.
     session_class = type("SubscriptionSession", (Session,), {})
     sessions = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=session_class)
     relays: list[OutboxRelay] = []
-
-    def wake_relays(_session: Session) -> None:
-        for relay in relays:
-            relay.wake()
-
-    event.listen(session_class, "after_commit", wake_relays)
+    wake_on_commit(session_class, relays)
     clock = clock or SystemClock()
     rules = BillingRules.from_settings(settings)
     sandbox: SandboxPaymentGateway | None = None

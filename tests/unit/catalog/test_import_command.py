@@ -76,3 +76,16 @@ def test_careless_files_fail_in_one_line(tmp_path: Path) -> None:
         assert len(lines) == 1 and "Traceback" not in result.output, (name, result.output)
     missing = run(str(tmp_path / "absent.json"), "--data-dir", str(tmp_path / "var"))
     assert missing.exit_code == 1 and "cannot read" in missing.output
+
+
+def test_a_file_failing_half_way_imports_nothing(tmp_path: Path) -> None:
+    broken = {**CATALOG, "videos": [{**CATALOG["videos"][0], "genres": ["nope"]}]}
+    file = tmp_path / "broken.json"
+    file.write_text(json.dumps(broken))
+    result = run(str(file), "--data-dir", str(tmp_path / "var"))
+    assert result.exit_code == 1 and "nothing was imported" in result.output, result.output
+    fixed = tmp_path / "fixed.json"
+    fixed.write_text(json.dumps(CATALOG))
+    again = run(str(fixed), "--data-dir", str(tmp_path / "var"))
+    # The categories, genre and cast member before the broken video were not kept either.
+    assert "2 categories created" in again.output and "1 genres created" in again.output
