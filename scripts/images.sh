@@ -3,14 +3,18 @@
 #   codeflix/debian:bookworm   the base, made here from Debian's packages (debootstrap, then
 #                              docker import); built only when missing
 #   codeflix/builder:bookworm  Python, uv and every locked wheel (deploy/builder), never shipped
+#   codeflix/python-runtime:bookworm   Debian's python3, the unprivileged user and the read-only
+#                              root's settings (deploy/python-runtime): what every Python image
+#                              of a deployable starts FROM
 #   codeflix/<deployable>      deploy/<deployable>/Dockerfile, the images the manifests run;
 #                              the five API services share deploy/api/Dockerfile (--build-arg SERVICE)
 #   codeflix/compose-<name>    deploy/compose/<name>/Dockerfile, what deploy/compose.yaml runs
 #                              beside them (PostgreSQL, RabbitMQ, Typesense, an S3 API server)
 # then print each image's size. Installs Docker, debootstrap and docker-compose from Debian's
 # packages when they are missing and starts dockerd when it is not running (as root, or with sudo).
-#   scripts/images.sh [name ...]   only these images (the base and the builder when missing)
-#   scripts/images.sh --dockerfile NAME   print the Dockerfile NAME's image is built from
+#   scripts/images.sh [name ...]   only these images (after the base, the builder and the runtime)
+#   scripts/images.sh --dockerfile NAME   print the Dockerfile NAME's image is built from (a
+#                              deployable, a compose image, builder or python-runtime)
 #   scripts/images.sh --list   print each image it builds by default: name, image, Dockerfile
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +23,7 @@ DEPLOYABLES=(identity catalog search subscription playback media-edge gateway en
 COMPOSE=(postgres rabbitmq typesense s3)
 BASE=codeflix/debian:bookworm
 BUILDER=codeflix/builder:bookworm
+RUNTIME=codeflix/python-runtime:bookworm
 CA_BUNDLE=${CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
@@ -32,10 +37,13 @@ API_SERVICES=" identity catalog search subscription playback "
 DEPLOYABLE_NAMES=" ${DEPLOYABLES[*]} "
 # NAME -> "IMAGE DOCKERFILE", nothing for an unknown name. The one place that names images:
 # the build, --dockerfile and --list all ask it. NAME is a deployable, or a compose image by
-# its folder (postgres) or its image's name (compose-postgres).
+# its folder (postgres) or its image's name (compose-postgres), or one of the two images the
+# Python images are built on (builder, python-runtime).
 image_of() {
   local name=$1 compose=${1#compose-}
-  if [[ "$API_SERVICES" == *" $name "* ]]; then echo "codeflix/$name deploy/api/Dockerfile"
+  if [ "$name" = builder ]; then echo "$BUILDER deploy/builder/Dockerfile"
+  elif [ "$name" = python-runtime ]; then echo "$RUNTIME deploy/python-runtime/Dockerfile"
+  elif [[ "$API_SERVICES" == *" $name "* ]]; then echo "codeflix/$name deploy/api/Dockerfile"
   elif [[ "$DEPLOYABLE_NAMES" == *" $name "* ]]; then echo "codeflix/$name deploy/$name/Dockerfile"
   elif [ -e "deploy/compose/$compose/Dockerfile" ]; then
     echo "codeflix/compose-$compose deploy/compose/$compose/Dockerfile"
@@ -105,6 +113,8 @@ trap 'rm -rf "$context"' EXIT
 cp pyproject.toml uv.lock "$context/"
 cp "$CA_BUNDLE" "$context/ca.crt"
 build "$BUILDER" deploy/builder/Dockerfile "$context"
+# What every Python image runs on; it copies nothing in, so the builder's small context does.
+build "$RUNTIME" deploy/python-runtime/Dockerfile "$context"
 
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${DEPLOYABLES[@]}" "${COMPOSE[@]}")
@@ -116,6 +126,10 @@ for name in "${names[@]}"; do
     exit 2
   fi
   image=${found%% *} dockerfile=${found#* }
+  if [ "$image" = "$BUILDER" ] || [ "$image" = "$RUNTIME" ]; then
+    images+=("$image") # built above
+    continue
+  fi
   # The gateway serves the built web app.
   [ "$name" != gateway ] || scripts/web.sh build >&2
   if [[ "$dockerfile" == deploy/compose/* ]]; then
@@ -126,8 +140,8 @@ for name in "${names[@]}"; do
   images+=("$image")
 done
 
-printf '%-28s %s\n' IMAGE SIZE
+printf '%-34s %s\n' IMAGE SIZE
 for image in "${images[@]}"; do
   size=$(docker image inspect -f '{{.Size}}' "$image")
-  printf '%-28s %d MB\n' "$image" $((size / 1000000))
+  printf '%-34s %d MB\n' "$image" $((size / 1000000))
 done

@@ -37,14 +37,48 @@ def dockerfile_of(image: str) -> Path | None:
     return ROOT / found if found else None
 
 
-@pytest.mark.parametrize("name", DEPLOYABLES)
-def test_each_deployable_has_an_unprivileged_image_with_a_health_check(name: str) -> None:
+def final_stage(dockerfile: str) -> tuple[str, str]:
+    """The image the last stage of a Dockerfile starts FROM (its ARG default resolved), and the
+    instructions of that stage."""
+    defaults = dict(re.findall(r"^ARG (\w+)=(\S+)", dockerfile, re.MULTILINE))
+    *_, stage = re.split(r"^(?=FROM )", dockerfile, flags=re.MULTILINE)
+    start = stage.split()[1]
+    return re.sub(r"\$\{(\w+)\}", lambda m: defaults.get(m[1], m[0]), start), stage
+
+
+def user_of(name: str) -> str | None:
+    """The user ``codeflix/<name>`` runs as: its last stage's USER, else the USER of the image
+    of ours that stage starts from (the Python images: codeflix/python-runtime)."""
     built = dockerfile_of(name)
     assert built is not None, f"nothing builds codeflix/{name}"
-    dockerfile = built.read_text()
-    users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
-    assert users and not users[-1].startswith(("0", "root")), f"{name} runs as root"
-    assert re.search(r"^HEALTHCHECK ", dockerfile, re.MULTILINE), f"{name} has no HEALTHCHECK"
+    start, stage = final_stage(built.read_text())
+    users = re.findall(r"^USER (\S+)", stage, re.MULTILINE)
+    if users:
+        return users[-1]
+    parent = start.removeprefix("codeflix/").partition(":")[0]
+    return user_of(parent) if start.startswith("codeflix/") and dockerfile_of(parent) else None
+
+
+@pytest.mark.parametrize("name", DEPLOYABLES)
+def test_each_deployable_has_an_unprivileged_image_with_a_health_check(name: str) -> None:
+    user = user_of(name)
+    assert user and not user.startswith(("0", "root")), f"{name} runs as root"
+    built = dockerfile_of(name)
+    assert built is not None
+    _, stage = final_stage(built.read_text())
+    assert re.search(r"^HEALTHCHECK ", stage, re.MULTILINE), f"{name} has no HEALTHCHECK"
+
+
+@pytest.mark.parametrize("dockerfile", ["api", "gateway", "encoder"])
+def test_the_python_images_share_one_runtime(dockerfile: str) -> None:
+    # Python, the unprivileged user and the read-only root's settings live in
+    # deploy/python-runtime alone; each Python image adds its dependencies and Codeflix.
+    start, stage = final_stage((ROOT / "deploy" / dockerfile / "Dockerfile").read_text())
+    assert start == "codeflix/python-runtime:bookworm"
+    assert not re.search(r"^(RUN|USER|WORKDIR) ", stage, re.MULTILINE), stage
+    runtime = (ROOT / "deploy" / "python-runtime" / "Dockerfile").read_text()
+    assert re.search(r"^USER 10001:10001$", runtime, re.MULTILINE)
+    assert "CODEFLIX_DATA_DIR=/var/lib/codeflix" in runtime
 
 
 def built_by_default() -> dict[str, Path]:
@@ -75,3 +109,4 @@ def test_each_service_migrates_its_database_first_and_runs_read_only() -> None:
             assert services[name]["depends_on"][f"{name}-migrate"] == {
                 "condition": "service_completed_successfully"
             }
+

@@ -20,8 +20,9 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 CI_SERVICE = ROOT / "scripts" / "ci-service.sh"
 ACTIONLINT = Path(sys.executable).parent / "actionlint"
 KERNEL = ("codeflix/**", "pyproject.toml", "uv.lock")
-# Every image is built by images.sh on the builder image: a change to either rebuilds them all.
-IMAGE_BUILD = ("scripts/images.sh", "deploy/builder/**")
+# Every image is built by images.sh after the builder and the Python runtime images: a change to
+# any of them rebuilds them all.
+IMAGE_BUILD = ("scripts/images.sh", "deploy/builder/**", "deploy/python-runtime/**")
 # The folders whose change must run a deployable's pipeline, besides the kernel.
 FOLDERS = {
     "identity": ("apis/identity/**", "manifests/base/identity/**"),
