@@ -5,17 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from actors.encoder_endpoint import create_app, ray_check, serving
 from actors.encoder_settings import EncoderSettings, get_settings
 from actors.encoder_status import reporting_status
 from actors.encoder_worker import EncodeRunner, EncoderWorker, ray_encode_runner
 from actors.local_ray import reap_stale
 from codeflix.bus import Bus
+from codeflix.observability import ReadinessCheck
 from codeflix.platform import Platform
 from codeflix.storage import ObjectStore, open_store
+
+if TYPE_CHECKING:
+    from codeflix.bus.rabbitmq import RabbitMQBus
 
 log = logging.getLogger("codeflix.encoder")
 
@@ -56,6 +61,20 @@ def status_reports(
     )
 
 
+def endpoint(
+    settings: EncoderSettings, bus: RabbitMQBus, worker: EncoderWorker
+) -> AbstractAsyncContextManager[object]:
+    """``/healthz``, ``/readyz`` and ``/metrics`` on ``CODEFLIX_ENCODER_METRICS_PORT`` while it
+    runs (nothing when unset): ready once connected to the broker, with Ray's head reachable."""
+    if settings.encoder_metrics_port is None:
+        return nullcontext()
+    checks: dict[str, ReadinessCheck] = {"broker": bus.check}
+    if (ray := ray_check(settings.ray_address)) is not None:
+        checks["ray"] = ray
+    app = create_app(readiness_checks=checks, jobs_running=lambda: worker.jobs_running)
+    return serving(app, port=settings.encoder_metrics_port)
+
+
 def local_ray_record(settings: EncoderSettings) -> Path:
     """Where the local Ray's processes are noted, so a new start kills what a crash left."""
     return (settings.data_dir / "ray" / "local-session.json").resolve()
@@ -85,20 +104,26 @@ async def run_standalone(settings: EncoderSettings, stop: asyncio.Event) -> None
         exchange=settings.amqp_exchange,
         dead_letter_exchange=settings.amqp_dead_letter_exchange,
     )
-    await reap_stale_local_ray(settings)
-    await bus.start()
-    try:
-        worker = build_worker(settings, bus, open_store(settings))
-        await worker.start()
-        log.info(
-            "encoder worker consuming",
-            extra={"queue": settings.encoder_queue, "concurrency": settings.encoder_concurrency},
-        )
-        async with status_reports(settings, bus, worker):
-            await stop.wait()
-    finally:
-        await bus.close()
-        _shutdown_ray()
+    worker = build_worker(settings, bus, open_store(settings))
+    # The endpoint first: alive at once, ready once the broker is connected.
+    async with endpoint(settings, bus, worker):
+        await reap_stale_local_ray(settings)
+        await bus.start()
+        try:
+            await worker.start()
+            log.info(
+                "encoder worker consuming",
+                extra={
+                    "queue": settings.encoder_queue,
+                    "concurrency": settings.encoder_concurrency,
+                    "metrics_port": settings.encoder_metrics_port,
+                },
+            )
+            async with status_reports(settings, bus, worker):
+                await stop.wait()
+        finally:
+            await bus.close()
+            _shutdown_ray()
 
 
 def install_embedded_encoder(platform: Platform, **overrides: Any) -> None:

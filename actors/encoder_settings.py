@@ -31,6 +31,13 @@ class EncoderSettings(CommonSettings):
         default="per-title",
         description="per-title: bitrates from trial encodes of the master; fixed: bits per pixel",
     )
+    encoder_metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="port of the standalone worker's /healthz, /readyz and /metrics "
+        "(0: any free one); unset: none",
+    )
     amqp_exchange: str = EXCHANGE
     amqp_dead_letter_exchange: str = DEAD_LETTER_EXCHANGE
 

@@ -121,6 +121,9 @@ class EncoderWorker:
         self.storage_options = dict(storage_options or {})  # for the Ray workers' fsspec
         self.clock = clock
         self._jobs = domain_counter("encoder_jobs_total", "Encoding jobs by outcome.", ("outcome",))
+        self._started = domain_counter(
+            "encoder_jobs_started_total", "Encodes started (a redelivered upload counts again)."
+        )
         self.jobs_running = 0  # encodes on Ray right now, for the encoder's status reports
 
     async def start(self) -> None:
@@ -178,6 +181,7 @@ class EncoderWorker:
             video_id=upload.video_id, kind=upload.kind, attempt=delivery_attempt()
         )
         await self._publish(envelope, "video.encoding.started", started, "started")
+        self._started.inc()
         reporter = ProgressReporter(
             self.bus, upload, self.progress_interval, cause_id=envelope.id, clock=self.clock
         )

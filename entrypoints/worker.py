@@ -33,6 +33,7 @@ def encoder(
     ] = None,
 ) -> None:
     """Encode uploaded masters: consume video.uploaded, run the pipeline on Ray, report."""
+    from actors.encoder_endpoint import EndpointUnavailable
     from actors.encoder_runtime import BrokerRequired, run_standalone
     from actors.encoder_settings import get_settings
     from codeflix.bus import BusError
@@ -59,7 +60,7 @@ def encoder(
 
     try:
         asyncio.run(main())
-    except (BrokerRequired, BusError) as e:
+    except (BrokerRequired, BusError, EndpointUnavailable) as e:
         _fail(str(e))
 
 

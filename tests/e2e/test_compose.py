@@ -230,6 +230,18 @@ def test_the_journey_survives_killed_containers(composed: ComposedPlatform, tmp_
     for rendition in renditions:
         assert play(f"{folder}/{rendition['uri']}") == pytest.approx(32, abs=1.5), rendition
 
+    # The encoder worker that finished the job counts it on its own /metrics (port 9090).
+    metrics = composed.exec(
+        "encoder", "python3", "-c",
+        "import urllib.request; print(urllib.request.urlopen("
+        "'http://127.0.0.1:9090/metrics', timeout=5).read().decode())",
+    )  # fmt: skip
+    completed = re.search(
+        r'^codeflix_encoder_jobs_total\{outcome="completed"\} (\S+)$', metrics, re.M
+    )
+    assert completed and float(completed[1]) >= 1, metrics[-3000:]
+    assert re.search(r"^codeflix_encoder_jobs_running 0\.0$", metrics, re.M), metrics[-3000:]
+
     # Nothing was dead-lettered on the way.
     queues = composed.exec("rabbitmq", "rabbitmqctl", "-q", "list_queues", "name", "messages")
     dead = [line for line in queues.splitlines() if re.match(r"\S+\.dlq\s+[1-9]", line)]

@@ -110,3 +110,17 @@ def test_each_service_migrates_its_database_first_and_runs_read_only() -> None:
                 "condition": "service_completed_successfully"
             }
 
+
+def test_the_encoder_worker_is_checked_on_its_own_endpoint() -> None:
+    # The image's check is the worker's /readyz (its default command); the Ray nodes run from
+    # the same image check the cluster instead.
+    encoder = (ROOT / "deploy" / "encoder" / "Dockerfile").read_text()
+    port = re.search(r"CODEFLIX_ENCODER_METRICS_PORT=(\d+)", encoder)
+    assert port, "the image names no port for the worker's endpoint"
+    assert re.search(rf"^EXPOSE {port[1]}$", encoder, re.MULTILINE)
+    [check] = re.findall(r"^HEALTHCHECK .*\n.*$", encoder, re.MULTILINE)
+    assert "http://127.0.0.1:${CODEFLIX_ENCODER_METRICS_PORT}/readyz" in check
+    services = COMPOSE["services"]
+    assert "healthcheck" not in services["encoder"]
+    for node in ("ray-head", "ray-worker"):
+        assert "ray health-check" in " ".join(services[node]["healthcheck"]["test"]), node

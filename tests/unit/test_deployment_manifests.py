@@ -76,8 +76,14 @@ def pod_templates(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     pods += [keycloak_pod(k) for k in of_kind(docs, "Keycloak")]
     for cluster in of_kind(docs, "RayCluster"):
         spec = cluster["spec"]
-        pods += [spec["headGroupSpec"]["template"]]
-        pods += [g["template"] for g in spec["workerGroupSpecs"]]
+        # KubeRay labels every pod it makes with the cluster's name.
+        label = {"ray.io/cluster": cluster["metadata"]["name"]}
+        for template in [spec["headGroupSpec"]["template"]] + [
+            g["template"] for g in spec["workerGroupSpecs"]
+        ]:
+            metadata = template.get("metadata", {})
+            labels = {**metadata.get("labels", {}), **label}
+            pods.append({**template, "metadata": {**metadata, "labels": labels}})
     return pods
 
 
@@ -144,6 +150,13 @@ def test_routes_probes_and_monitors_hit_declared_ports(overlay: str) -> None:
             p["name"] for p in services[name]["spec"]["ports"]
         }
         assert {e["port"] for e in monitor["spec"]["endpoints"]} <= declared
+    for monitor in of_kind(docs, "PodMonitor"):
+        scraped = [p for p in pods if selects(monitor["spec"]["selector"]["matchLabels"], p)]
+        assert scraped, manifests.document_id(monitor)
+        for pod in scraped:
+            names = {p["name"] for c in pod["spec"]["containers"] for p in c.get("ports", [])}
+            wanted = {e["port"] for e in monitor["spec"]["podMetricsEndpoints"]}
+            assert wanted <= names, manifests.document_id(monitor)
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -85,3 +85,32 @@ def test_keda_scales_the_worker_on_the_queue_it_consumes() -> None:
     [trigger] = scaled["triggers"]
     assert trigger["metadata"]["queueName"] == worker_env()["CODEFLIX_ENCODER_QUEUE"]
     assert trigger["authenticationRef"]["name"] == one("TriggerAuthentication")["metadata"]["name"]
+
+
+def test_worker_serves_its_probes_and_metrics_on_the_port_it_is_given() -> None:
+    container = one("Deployment")["spec"]["template"]["spec"]["containers"][0]
+    port = int(worker_env()["CODEFLIX_ENCODER_METRICS_PORT"])
+    [declared] = [p for p in container["ports"] if p["name"] == "metrics"]
+    assert declared["containerPort"] == port
+    probes = {name: container[name]["httpGet"] for name in ("livenessProbe", "readinessProbe")}
+    assert probes["livenessProbe"] == {"path": "/healthz", "port": "metrics"}
+    assert probes["readinessProbe"] == {"path": "/readyz", "port": "metrics"}
+    [monitor] = [
+        m for m in of_kind(DOCUMENTS, "PodMonitor")
+        if m["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "encoder-worker"}
+    ]  # fmt: skip
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    assert (endpoint["port"], endpoint["path"]) == ("metrics", "/metrics")
+    # Prometheus (namespace monitoring) may reach the port.
+    [policy] = of_kind(DOCUMENTS, "NetworkPolicy")
+    allowed = [
+        port_rule["port"]
+        for rule in policy["spec"]["ingress"]
+        if any(
+            s.get("namespaceSelector", {}).get("matchLabels")
+            == {"kubernetes.io/metadata.name": "monitoring"}
+            for s in rule["from"]
+        )
+        for port_rule in rule.get("ports", [])
+    ]
+    assert port in allowed
