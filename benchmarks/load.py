@@ -57,6 +57,7 @@ CARD = {"type": "card", "number": "4242424242424242", "exp_month": 12, "exp_year
 
 from codeflix.bus.rabbitmq import RabbitMQBus  # noqa: E402
 from codeflix.events import Rendition, VideoEncodingCompleted, new_event  # noqa: E402
+from tests.support.media_edge import local_edge  # noqa: E402
 from tests.support.processes import (  # noqa: E402
     IdentityServer,
     PrivatePostgres,
@@ -336,25 +337,16 @@ async def run_open_loop(
 
 # -- the edge against nginx -------------------------------------------------------------------
 def nginx_conf(workdir: Path, *, port: int, media_root: Path, playback: str) -> Path:
-    """The manifest's nginx.conf, serving the media files from disk instead of the bucket."""
-    edge = ROOT / "manifests" / "base" / "playback" / "media-edge"
-    conf = (edge / "nginx.conf").read_text()
-    swaps = {
-        r"load_module modules/ngx_http_js_module\.so;":
-            "load_module /usr/lib/nginx/modules/ngx_http_js_module.so;",
-        r"server media-store:9000;": "server 127.0.0.1:9;",  # unused: files come from disk
-        r"server playback:8000;": f"server {playback.removeprefix('http://')};",
-        r"listen 8080;": f"listen 127.0.0.1:{port};",
-        r"/tmp/nginx": str(workdir / "nginx"),
-        r"proxy_pass http://media_store/\$media_bucket/\$grant_key;":
-            f"root {media_root}; try_files /$grant_key =404;",
-    }  # fmt: skip
-    for pattern, value in swaps.items():
-        conf, count = re.subn(pattern, lambda _m, v=value: v, conf)
-        assert count >= 1, f"the manifest no longer has {pattern!r}"
-    shutil.copy(edge / "grant.js", workdir / "grant.js")
-    (workdir / "logs").mkdir(exist_ok=True)
-    path = workdir / "nginx.conf"
+    """The manifest's nginx configuration as its container renders it, serving the media files
+    from disk instead of the bucket."""
+    path = local_edge(
+        workdir, port=port, store_url="http://127.0.0.1:9", storage_url="s3://unused",
+        playback=playback,
+    )  # fmt: skip
+    pattern = r"proxy_pass http://media_store/\$media_root/\$grant_key;"
+    from_disk = f"root {media_root}; try_files /$grant_key =404;"
+    conf, count = re.subn(pattern, from_disk, path.read_text())
+    assert count == 1, f"the manifest no longer has {pattern!r}"
     path.write_text(conf)
     return path
 

@@ -33,7 +33,8 @@ tests_of() {
     identity | catalog | search | subscription | playback)
       echo "tests/unit/$1 tests/integration/$1" ;;
     media-edge)
-      echo "tests/unit/playback/test_edge.py tests/integration/playback/test_nginx_edge.py" \
+      echo "tests/unit/playback/test_edge.py tests/unit/playback/test_media_edge_start.py" \
+        "tests/integration/playback/test_nginx_edge.py" \
         "tests/integration/playback/test_edge_load.py" ;;
     gateway)
       echo tests/unit/test_gateway*.py tests/integration/gateway ;;

@@ -27,6 +27,8 @@ command -v chromium >/dev/null || apt_install chromium
 
 # nginx with its JavaScript module: the deployed media edge (manifests/base/playback) in the tests.
 [ -e /usr/lib/nginx/modules/ngx_http_js_module.so ] || apt_install nginx-light libnginx-mod-http-js
+# envsubst: the edge's start script (deploy/media-edge/start.sh) renders its nginx.conf with it.
+command -v envsubst >/dev/null || apt_install gettext-base
 
 # PostgreSQL on 127.0.0.1:5432 with trust auth for local tests.
 if ! port_open 5432; then

@@ -4,6 +4,7 @@ what the VirtualServices route."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -124,3 +125,12 @@ def test_the_encoder_worker_is_checked_on_its_own_endpoint() -> None:
     assert "healthcheck" not in services["encoder"]
     for node in ("ray-head", "ray-worker"):
         assert "ray health-check" in " ".join(services[node]["healthcheck"]["test"]), node
+
+
+def test_the_media_edge_streams_from_the_services_bucket_on_the_s3_server() -> None:
+    services = COMPOSE["services"]
+    edge = services["media-edge"]["environment"]
+    catalog = services["catalog"]["environment"]
+    assert edge["CODEFLIX_STORAGE_URL"] == catalog["CODEFLIX_STORAGE_URL"]
+    endpoint = json.loads(catalog["CODEFLIX_STORAGE_OPTIONS"])["client_kwargs"]["endpoint_url"]
+    assert edge["CODEFLIX_MEDIA_STORE_URL"] == endpoint == "http://media-store:9000"

@@ -15,7 +15,7 @@ from apis.playback.config import PlaybackSettings
 from apis.playback.service import media_url
 from apis.search.config import SearchSettings
 from apis.subscription.config import SubscriptionSettings
-from tests.support import manifests
+from tests.support import manifests, media_edge
 from tests.support.manifests import MANIFESTS, OVERLAYS, container_settings, of_kind, rendered
 
 WORKLOADS = ("Deployment", "StatefulSet", "Job")
@@ -275,3 +275,33 @@ def test_grants_point_at_the_public_media_edge(overlay: str) -> None:
     assert (
         url == f"{given['CODEFLIX_PUBLIC_URL'].rstrip('/')}/media/g/grant/videos/v/hls/master.m3u8"
     )
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_each_overlay_points_the_media_edge_at_its_own_object_store(overlay: str) -> None:
+    docs = docs_of(overlay)
+    [deployment] = [d for d in of_kind(docs, "Deployment") if d["metadata"]["name"] == "media-edge"]
+    given = container_settings(docs, deployment["spec"]["template"]["spec"]["containers"][0])
+    store = given.get("CODEFLIX_MEDIA_STORE_URL")
+    assert store, f"{overlay} does not say where the media edge's bucket is"
+    # Production reaches its bucket over TLS.
+    assert store.startswith(
+        "https://" if overlay.startswith("production") else ("http://", "https://")
+    )
+    # The bucket is the services' own (the same ConfigMap), and the container can start with
+    # both: its start script renders nginx's configuration from them.
+    [playback] = [d for d in of_kind(docs, "Deployment") if d["metadata"]["name"] == "playback"]
+    services = container_settings(docs, playback["spec"]["template"]["spec"]["containers"][0])
+    assert given["CODEFLIX_STORAGE_URL"] == services["CODEFLIX_STORAGE_URL"]
+    conf = media_edge.rendered(store, given["CODEFLIX_STORAGE_URL"])
+    host = store.split("://", 1)[1].rstrip("/")
+    assert f"proxy_set_header Host {host};" in conf
+
+
+def test_the_base_leaves_the_media_edges_object_store_to_the_overlays() -> None:
+    # An overlay that forgot it would otherwise run with another environment's bucket.
+    docs = rendered(MANIFESTS / "base" / "playback")
+    [config] = [
+        d for d in of_kind(docs, "ConfigMap") if d["metadata"]["name"] == "media-edge-config"
+    ]
+    assert "CODEFLIX_MEDIA_STORE_URL" not in config["data"]

@@ -1,8 +1,9 @@
 """Deployed mode: nginx with manifests/base/playback/media-edge checks the same grants.
 
-The test runs the manifest's nginx.conf and grant.js (only addresses and paths swapped for
-local ones) in front of an S3 API server holding a real HLS tree, with the playback service
-behind it for playlists, and plays the grant with ffmpeg.
+The test runs the manifest's nginx.conf.template, rendered by the image's start script
+(deploy/media-edge/start.sh) for the S3 API server holding a real HLS tree, and grant.js (only
+the container's ports and paths swapped for local ones), with the playback service behind it
+for playlists, and plays the grant with ffmpeg.
 """
 
 from __future__ import annotations
@@ -25,40 +26,17 @@ from fastapi import FastAPI
 
 from apis.playback.grants import Grant, GrantSigner, SigningKey
 from codeflix.storage import ObjectStore
-from tests.conftest import ROOT
 from tests.integration.conftest import free_port
 from tests.integration.playback.conftest import DURATION, add_playable_video, playback_app, serving
 from tests.integration.playback.test_hls_playback import decode
 from tests.support.identity import IdentityHarness
+from tests.support.media_edge import local_edge
 
-EDGE = ROOT / "manifests" / "base" / "playback" / "media-edge"
-JS_MODULE = "/usr/lib/nginx/modules/ngx_http_js_module.so"
 GRANT_SIGNING_KEYS = [
     {"id": "edge-2", "secret": "media-edge-test-secret-two-0123456789"},
     {"id": "edge-1", "secret": "media-edge-test-secret-one-0123456789",
      "retired_at": "2026-01-01T00:00:00Z"},
 ]  # fmt: skip
-
-
-def render(workdir: Path, *, port: int, store_endpoint: str, bucket: str, playback: str) -> Path:
-    """The manifest's nginx.conf with local addresses and paths; grant.js copied alongside."""
-    conf = (EDGE / "nginx.conf").read_text()
-    swaps = {
-        r"load_module modules/ngx_http_js_module\.so;": f"load_module {JS_MODULE};",
-        r"server media-store:9000;": f"server {store_endpoint.removeprefix('http://')};",
-        r"server playback:8000;": f"server {playback.removeprefix('http://')};",
-        r"listen 8080;": f"listen 127.0.0.1:{port};",
-        r"set \$media_bucket codeflix-media;": f"set $media_bucket {bucket};",
-        r"/tmp/nginx": str(workdir / "nginx"),
-    }
-    for pattern, value in swaps.items():
-        conf, count = re.subn(pattern, lambda _m, v=value: v, conf)
-        assert count >= 1, f"the manifest no longer has {pattern!r}"
-    (workdir / "logs").mkdir(exist_ok=True)
-    shutil.copy(EDGE / "grant.js", workdir / "grant.js")
-    path = workdir / "nginx.conf"
-    path.write_text(conf)
-    return path
 
 
 def nginx_binary() -> str:
@@ -135,8 +113,8 @@ async def deployed_edge(
         workdir.mkdir()
         bucket = store.url.removeprefix("s3://")
         let_the_edge_read(s3_endpoint, bucket)
-        conf = render(
-            workdir, port=port, store_endpoint=s3_endpoint, bucket=bucket, playback=playback_url
+        conf = local_edge(
+            workdir, port=port, store_url=s3_endpoint, storage_url=store.url, playback=playback_url
         )
         with nginx(workdir, conf, port):
             yield DeployedEdge(edge_url, playback_url, app)

@@ -74,6 +74,6 @@ def test_the_edge_and_the_service_share_the_grant_keys() -> None:
     service, edge = key_source("playback"), key_source("media-edge")
     for name in ("CODEFLIX_GRANT_SIGNING_KEYS", "CODEFLIX_GRANT_TTL_SECONDS"):
         assert service[name] == edge[name]
-        conf = (HERE / "media-edge" / "nginx.conf").read_text()
+        conf = (HERE / "media-edge" / "nginx.conf.template").read_text()
         assert re.search(rf"^env {name};", conf, re.MULTILINE)  # nginx passes it to grant.js
         assert f"process.env.{name}" in (HERE / "media-edge" / "grant.js").read_text()
