@@ -139,3 +139,73 @@ def test_ci_service_skips_the_image_plainly_without_a_docker_engine(tmp_path: Pa
     result = run_ci_service("--step", "image", "catalog", path=f"{fake}:{bash_dir}:/usr/bin:/bin")
     assert result.returncode == 0, result.stderr
     assert "image: skipped, no Docker engine is running here" in result.stdout
+
+
+def deploy_job() -> dict[str, Any]:
+    job = workflow("service")["jobs"]["deploy"]
+    assert isinstance(job, dict)
+    return job
+
+
+def credentials_step() -> dict[str, Any]:
+    [step] = [s for s in deploy_job()["steps"] if "KUBECONFIG" in str(s.get("env", {}))]
+    return step
+
+
+def test_each_environment_deploys_with_its_own_kubeconfig_secret() -> None:
+    document = workflow("service")
+    # Only the GitHub environment the job runs in holds the cluster's credentials, under a
+    # name of its own: no caller hands one in, and no other job or step sees one.
+    assert "secrets" not in document["on"]["workflow_call"]
+    assert deploy_job()["environment"] == "${{ inputs.environment }}"
+    step = credentials_step()
+    assert step["env"]["KUBECONFIG_DATA"] == (
+        "${{ secrets[format('KUBECONFIG_{0}', inputs.environment)] }}"
+    )
+    text = (WORKFLOWS / "service.yml").read_text()
+    assert text.count("secrets[") == 1 and "secrets.KUBECONFIG" not in text
+    overlays = {p.name for p in (ROOT / "manifests" / "overlays").iterdir()}
+    for deployable in FOLDERS:
+        dispatch = workflow(deployable)["on"]["workflow_dispatch"]["inputs"]["environment"]
+        assert set(dispatch["options"]) <= overlays and dispatch["default"] == "dev", deployable
+        [job] = workflow(deployable)["jobs"].values()
+        assert job["with"]["environment"] == "${{ inputs.environment || 'dev' }}", deployable
+
+
+def run_credentials(tmp_path: Path, environment: str, kubeconfig: str) -> tuple[int, str, Path]:
+    """The deploy job's credentials step, run as the runner runs it (bash, -e)."""
+    github_env = tmp_path / "github_env"
+    env = {
+        "PATH": os.environ["PATH"],
+        "ENVIRONMENT": environment,
+        "KUBECONFIG_DATA": kubeconfig,
+        "OVERLAY": f"manifests/overlays/{environment}",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_ENV": str(github_env),
+    }
+    done = subprocess.run(
+        ["bash", "-e", "-c", credentials_step()["run"]],
+        env=env, capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    return done.returncode, done.stdout, github_env
+
+
+def test_a_deploy_without_its_environments_secret_stops_and_names_it(tmp_path: Path) -> None:
+    code, out, github_env = run_credentials(tmp_path, "production", "")
+    assert code == 1
+    assert "::error::the GitHub environment production has no secret KUBECONFIG_PRODUCTION" in out
+    assert not github_env.exists() and not (tmp_path / "kubeconfig").exists()
+
+
+def test_a_deploy_to_an_environment_without_an_overlay_stops(tmp_path: Path) -> None:
+    code, out, _ = run_credentials(tmp_path, "staging", "apiVersion: v1")
+    assert code == 1 and "no overlay manifests/overlays/staging" in out
+
+
+def test_the_environments_kubeconfig_is_written_for_kubectl_alone(tmp_path: Path) -> None:
+    code, _, github_env = run_credentials(tmp_path, "dev", "apiVersion: v1\nkind: Config")
+    assert code == 0
+    kubeconfig = tmp_path / "kubeconfig"
+    assert kubeconfig.read_text() == "apiVersion: v1\nkind: Config\n"
+    assert kubeconfig.stat().st_mode & 0o077 == 0  # readable by the runner's user only
+    assert github_env.read_text() == f"KUBECONFIG={kubeconfig}\n"
