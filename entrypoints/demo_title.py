@@ -103,7 +103,7 @@ async def demo_token(platform: Platform) -> str:
     assert isinstance(identity_app, FastAPI), "the demo title runs with the identity service"
     runtime = identity_app.state.runtime
     async with identity_app.state.sessions() as session:
-        ring = await runtime.keys.ring(session=session, now=runtime.clock())
+        ring = await runtime.keys.ring(session=session, now=runtime.clock.now())
     claims = access_token_claims(
         identity=Identity(
             "codeflix-demo", "codeflix-demo", None, "Codeflix demo", ("catalog-admin",)
@@ -113,7 +113,7 @@ async def demo_token(platform: Platform) -> str:
         client_id="codeflix-demo",
         session_id=None,
         scope="openid",
-        now=runtime.clock(),
+        now=runtime.clock.now(),
         lifetime_seconds=600,
     )
     return str(sign(claims, ring.active))

@@ -107,7 +107,7 @@ async def rotate_key(*, data_dir: Path) -> tuple[str, str]:
     app = create_app(settings)
     runtime = app.state.runtime
     async with app.router.lifespan_context(app), app.state.sessions.begin() as session:
-        now = runtime.clock()
+        now = runtime.clock.now()
         kid = await rotate_signing_key(session=session, secret=settings.secret_key, now=now)
     until = now + timedelta(seconds=settings.access_token_seconds) + RETIREMENT_GRACE
     return kid, until.strftime("%Y-%m-%d %H:%M:%S UTC")

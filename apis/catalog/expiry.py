@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from apis.catalog.models import Upload, utcnow
+from apis.catalog.models import Upload
 from apis.catalog.upload_storage import Uploads
 from apis.catalog.uploads import terminate_upload
+from codeflix.clock import Clock, SystemClock
 from codeflix.unit_of_work import unit_of_work
 
 log = logging.getLogger("codeflix.catalog")
@@ -41,14 +41,15 @@ async def sweep_forever(
     uploads: Uploads,
     *,
     max_idle: timedelta,
-    clock: Callable[[], datetime] = utcnow,
+    clock: Clock | None = None,
 ) -> None:
     """Expire abandoned uploads now and then, for as long as the service runs."""
+    clock = clock or SystemClock()
     while True:
         try:
             async with unit_of_work(sessions) as session:
                 dropped = await expire_stale_uploads(
-                    session=session, uploads=uploads, now=clock(), max_idle=max_idle
+                    session=session, uploads=uploads, now=clock.now(), max_idle=max_idle
                 )
             if dropped:
                 log.info("dropped %d abandoned uploads", dropped)

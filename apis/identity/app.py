@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
@@ -16,10 +16,11 @@ from apis.identity.keys import KeyCache, ensure_signing_key
 from apis.identity.notifications import NotificationsConsumer
 from apis.identity.passwords import Passwords
 from apis.identity.realm import load_realm, seed_realm
-from apis.identity.service import IdentityRuntime, utc_now
+from apis.identity.service import IdentityRuntime
 from apis.identity.sessions import prune_expired
 from codeflix.auth import TokenVerifier, install_auth
 from codeflix.bus import service_bus
+from codeflix.clock import Clock, SystemClock, epoch_seconds
 from codeflix.db import create_engine, database_check, session_factory
 from codeflix.mail import MailRelay, mailer_for
 from codeflix.migrations import upgrade
@@ -31,10 +32,14 @@ def create_app(
     settings: IdentitySettings | None = None,
     *,
     platform: Platform | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """Build the identity app; its lifespan creates the tables, seeds the realm and the keys."""
+    """Build the identity app; its lifespan creates the tables, seeds the realm and the keys.
+
+    ``clock`` tells the time (the system's by default), injected so tests can move it.
+    """
     settings = settings or get_settings()
+    clock = clock or SystemClock()
     engine = create_engine(settings.db_url)
     sessions = session_factory(engine)
     realm = load_realm(
@@ -66,16 +71,16 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade(engine, SCHEMA)
         async with sessions.begin() as session:
-            await seed_realm(session=session, realm=realm, now=runtime.clock())
+            await seed_realm(session=session, realm=realm, now=runtime.clock.now())
             await ensure_signing_key(
                 session=session,
                 secret=settings.secret_key,
-                now=runtime.clock(),
+                now=runtime.clock.now(),
                 max_age=timedelta(days=settings.signing_key_max_age_days),
                 token_lifetime=token_lifetime,
             )
             await prune_expired(
-                session=session, now=runtime.clock(), failure_window=runtime.failure_window
+                session=session, now=runtime.clock.now(), failure_window=runtime.failure_window
             )
         async with relay, service_bus(settings, platform) as bus:
             await notifications.subscribe(bus)
@@ -101,7 +106,7 @@ def create_app(
         TokenVerifier(
             issuer=settings.issuer,
             http=lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app=app)),
-            clock=lambda: runtime.clock().timestamp(),
+            clock=lambda: epoch_seconds(runtime.clock),
         ),
     )
     app.include_router(routes.router)

@@ -44,7 +44,7 @@ async def create_authorization_code(
             scope=scope,
             nonce=nonce,
             code_challenge=code_challenge,
-            expires_at=runtime.clock()
+            expires_at=runtime.clock.now()
             + timedelta(seconds=runtime.settings.authorization_code_seconds),
             used_at=None,
         )
@@ -62,7 +62,7 @@ async def exchange_code(
     redirect_uri: str,
     code_verifier: str | None,
 ) -> dict[str, Any]:
-    now = runtime.clock()
+    now = runtime.clock.now()
     row = await session.get(AuthorizationCode, opaque_token_hash(code))
     if row is None or row.client_id != client.client_id:
         raise invalid_grant("the authorization code is invalid")

@@ -75,7 +75,7 @@ async def issue_tokens(
     family_id: str | None = None,
 ) -> dict[str, Any]:
     """Access token, plus an ID token for ``openid`` and a refresh token for user sessions."""
-    settings, now = runtime.settings, runtime.clock()
+    settings, now = runtime.settings, runtime.clock.now()
     ring = await runtime.keys.ring(session=session, now=now)
     identity = await identity_of(session=session, user=user)
     claims = access_token_claims(
@@ -134,7 +134,7 @@ async def refresh(
     *, session: AsyncSession, runtime: IdentityRuntime, client: ClientConfig, refresh_token: str
 ) -> dict[str, Any]:
     """Rotate a refresh token; a used one presented again revokes its whole family."""
-    now = runtime.clock()
+    now = runtime.clock.now()
     row = await session.get(RefreshToken, opaque_token_hash(refresh_token))
     if row is None or row.client_id != client.client_id:
         raise invalid_grant("the refresh token is invalid")

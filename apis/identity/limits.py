@@ -48,6 +48,6 @@ async def set_parental_limit(
         raise Forbidden("the password is incorrect") from None
     settings = await account_settings(session=session, runtime=runtime, user_id=user.id)
     settings.max_rating = max_rating
-    settings.updated_at = runtime.clock()
+    settings.updated_at = runtime.clock.now()
     await session.flush()
     return await identity_of(session=session, user=user)

@@ -26,7 +26,7 @@ async def logout_with_refresh_token(
     row = await session.get(RefreshToken, opaque_token_hash(refresh_token))
     if row is None or row.client_id != client.client_id:
         raise invalid_grant("the refresh token is invalid")
-    await end_session(session=session, session_id=row.session_id, now=runtime.clock())
+    await end_session(session=session, session_id=row.session_id, now=runtime.clock.now())
 
 
 async def revoke_token(
@@ -43,7 +43,7 @@ async def revoke_token(
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == row.family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=runtime.clock())
+        .values(revoked_at=runtime.clock.now())
     )
 
 
@@ -51,7 +51,7 @@ async def id_token_claims_of(
     *, session: AsyncSession, runtime: IdentityRuntime, id_token: str
 ) -> dict[str, Any] | None:
     """The claims of an ID token this issuer signed (expired ones too: logout hints may be old)."""
-    ring = await runtime.keys.ring(session=session, now=runtime.clock())
+    ring = await runtime.keys.ring(session=session, now=runtime.clock.now())
     try:
         decoded = jwt.decode(id_token, KeySet(list(ring.published)), algorithms=[ALGORITHM])
     except (JoseError, ValueError):

@@ -20,6 +20,7 @@ from apis.identity.config import IdentitySettings
 from apis.identity.mailing import send_mail
 from apis.identity.models import User, UserRole
 from codeflix.bus import Bus, PermanentFailure
+from codeflix.clock import Clock
 from codeflix.events import (
     Envelope,
     SubscriptionPaymentFailed,
@@ -162,7 +163,7 @@ class NotificationsConsumer:
         sessions: async_sessionmaker[AsyncSession],
         settings: IdentitySettings,
         *,
-        clock: Callable[[], datetime],
+        clock: Clock,
         wake_mail: Callable[[], None],
     ) -> None:
         self.sessions = sessions
@@ -181,7 +182,7 @@ class NotificationsConsumer:
             if not await first_delivery(session, consumer=QUEUE, event_id=envelope.id):
                 return
             try:
-                await notify(session, self.settings, envelope, self.clock())
+                await notify(session, self.settings, envelope, self.clock.now())
             except ValueError as e:
                 # A value that cannot go into a mail header (a line break in an id): retrying
                 # cannot help, and nothing of it may reach a message.

@@ -253,7 +253,7 @@ async def browser_logout(request: Request, params: dict[str, str]) -> Response:
             if claims is None:
                 return _error_page(request, "The sign-out link is not valid.")
             await sessions.end_session(
-                session=session, session_id=claims["sid"], now=runtime.clock()
+                session=session, session_id=claims["sid"], now=runtime.clock.now()
             )
         redirect = params.get("post_logout_redirect_uri")
         client_id = params.get("client_id") or (claims or {}).get("aud")

@@ -32,7 +32,7 @@ async def account_settings(
     row = await session.get(AccountSettings, user_id)
     if row is None:
         row = AccountSettings(
-            user_id=user_id, email_verified_at=None, max_rating=None, updated_at=runtime.clock()
+            user_id=user_id, email_verified_at=None, max_rating=None, updated_at=runtime.clock.now()
         )
         session.add(row)
         await session.flush()
@@ -46,7 +46,7 @@ async def _throttle_request(
 
     Each limit is counted atomically before anything is sent, so parallel requests never get
     more mail out than the limits allow."""
-    now, window = runtime.clock(), runtime.failure_window
+    now, window = runtime.clock.now(), runtime.failure_window
     settings = runtime.settings
     by_address = await throttling.admit(
         session=session,
@@ -72,7 +72,7 @@ async def _count_bad_link(session: AsyncSession, runtime: IdentityRuntime, addre
     admission = await throttling.admit(
         session=session,
         limits={f"link:address:{address}": runtime.settings.link_failures_per_address},
-        now=runtime.clock(),
+        now=runtime.clock.now(),
         window=runtime.failure_window,
     )
     await session.commit()  # the failure must count even though the request fails
@@ -118,7 +118,7 @@ async def _mail_link(
         purpose=purpose,
         user_id=user.id,
         email=user.email,
-        now=runtime.clock(),
+        now=runtime.clock.now(),
         lifetime=lifetime,
     )
     await send_mail(
@@ -127,7 +127,7 @@ async def _mail_link(
         template=template,
         to=user.email,
         subject=subject,
-        now=runtime.clock(),
+        now=runtime.clock.now(),
         name=user.name,
         link=action_url(runtime.settings, purpose, token=token),
         **context,
@@ -156,7 +156,7 @@ async def sign_up(
     if result.created:
         await send_verification(session=session, runtime=runtime, user=result.user)
         return result.email
-    now = runtime.clock()
+    now = runtime.clock.now()
     notice = await throttling.admit(
         session=session,
         limits={f"signup:account:{result.email}": runtime.settings.link_requests_per_account},
@@ -202,7 +202,7 @@ async def confirm_email(
         secret=runtime.settings.secret_key,
         purpose=links.VERIFY_EMAIL,
         token=token,
-        now=runtime.clock(),
+        now=runtime.clock.now(),
     )
     user = await session.get(User, link.user_id) if link else None
     if link is None or user is None or user.email != link.email:
@@ -210,8 +210,8 @@ async def confirm_email(
         raise BadRequest(INVALID_LINK)
     settings = await account_settings(session=session, runtime=runtime, user_id=user.id)
     if settings.email_verified_at is None:
-        settings.email_verified_at = runtime.clock()
-        settings.updated_at = runtime.clock()
+        settings.email_verified_at = runtime.clock.now()
+        settings.updated_at = runtime.clock.now()
     return link.email
 
 
@@ -243,7 +243,7 @@ async def reset_password(
 ) -> str:
     """Set a new password with a reset link; every session and refresh token of the account
     ends. Returns the account's address."""
-    now = runtime.clock()
+    now = runtime.clock.now()
     link = await links.consume_link_token(
         session=session,
         secret=runtime.settings.secret_key,

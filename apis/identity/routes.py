@@ -112,7 +112,7 @@ async def certs(request: Request, response: Response) -> dict[str, object]:
     """The JSON Web Key Set: every public key a valid token may be signed with."""
     runtime = runtime_of(request)
     async with begin(request) as session:
-        ring = await runtime.keys.ring(session=session, now=runtime.clock())
+        ring = await runtime.keys.ring(session=session, now=runtime.clock.now())
     # Verifiers keep the keys no longer than this, so a withdrawn key stops working soon.
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
     return ring.jwks()

@@ -11,7 +11,7 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from apis.identity.passwords import (
 )
 from apis.identity.realm import default_roles
 from apis.identity.tokens import Identity
+from codeflix.clock import Clock, SystemClock
 from codeflix.problems import Conflict, Problem, Unauthorized, UnprocessableContent
 
 INVALID_CREDENTIALS = "the email address or password is incorrect"
@@ -42,10 +43,6 @@ class InvalidCredentials(Unauthorized):
     pass
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class IdentityRuntime:
     """What the identity service's functions share: settings, realm, hashing, keys, time."""
@@ -54,7 +51,7 @@ class IdentityRuntime:
     realm: dict[str, Any]
     passwords: Passwords
     keys: KeyCache
-    clock: Callable[[], datetime] = field(default=utc_now)
+    clock: Clock = field(default_factory=SystemClock)
     # Called after a transaction that queued mail commits, so the relay sends it at once.
     wake_mail: Callable[[], None] = field(default=lambda: None)
     # Embedded, one process answers on whatever address `codeflix up` was given (another
@@ -101,13 +98,13 @@ async def _add_user(
         password_hash=password_hash,
         enabled=True,
         service_account_client_id=None,
-        created_at=runtime.clock(),
+        created_at=runtime.clock.now(),
     )
     session.add(user)
     await session.flush()
     for role in sorted(set(roles)):
         session.add(UserRole(user_id=user.id, role=role))
-    now = runtime.clock()
+    now = runtime.clock.now()
     session.add(
         AccountSettings(
             user_id=user.id,
@@ -147,7 +144,7 @@ async def register_account(
     admission = await throttling.admit(
         session=session,
         limits={throttling.registration_key(address): runtime.settings.registrations_per_address},
-        now=runtime.clock(),
+        now=runtime.clock.now(),
         window=runtime.failure_window,
     )
     # Committed before the slow hash: parallel sign-ups see it, and it counts whatever follows.
@@ -223,7 +220,7 @@ async def authenticate(
             account: runtime.settings.login_failures_per_account,
             client: runtime.settings.login_failures_per_address,
         },
-        now=runtime.clock(),
+        now=runtime.clock.now(),
         window=runtime.failure_window,
     )
     await session.commit()
@@ -248,7 +245,7 @@ async def authenticate(
 
 async def start_session(*, session: AsyncSession, runtime: IdentityRuntime, user: User) -> str:
     login = LoginSession(
-        id=str(uuid.uuid4()), user_id=user.id, created_at=runtime.clock(), ended_at=None
+        id=str(uuid.uuid4()), user_id=user.id, created_at=runtime.clock.now(), ended_at=None
     )
     session.add(login)
     await session.flush()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -18,6 +17,7 @@ from apis.playback.routes import Playback, router
 from apis.playback.subscriptions import SubscriptionEntitlements, SubscriptionEventsConsumer
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import service_bus
+from codeflix.clock import Clock, SystemClock
 from codeflix.db import create_engine, database_check, session_factory
 from codeflix.migrations import upgrade
 from codeflix.platform import Platform
@@ -39,15 +39,16 @@ def create_app(
     platform: Platform | None = None,
     verifier: Verifier | None = None,
     entitlements: EntitlementPolicy | None = None,
-    clock: Callable[[], float] = time.time,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """Build the playback app; embedded it shares the platform's store and bus.
 
     ``entitlements`` decides who may watch what (by default the viewer's subscription, as
     the ``subscription.*`` events told it);
-    ``clock`` gives the time in unix seconds, injected so tests can move it.
+    ``clock`` tells the time (the system's by default), injected so tests can move it.
     """
     settings = settings or get_settings()
+    clock = clock or SystemClock()
     store = platform.store if platform is not None else open_store(settings)
     engine = create_engine(settings.db_url)
     sessions = session_factory(engine)
@@ -86,6 +87,7 @@ def create_app(
         signer=signer,
         entitlements=entitlements or SubscriptionEntitlements(),
         edge=MediaEdge(store=store, signer=signer, clock=clock),
+        clock=clock,
         embedded=platform is not None,
     )
     install_auth(app, verifier or verifier_for(settings, platform))

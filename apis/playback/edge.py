@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from fastapi.responses import Response, StreamingResponse
 
@@ -28,6 +28,7 @@ from apis.playback.media import (
     stream_range,
 )
 from apis.playback.playlists import is_master_playlist, limit_master_playlist, variant_uris_above
+from codeflix.clock import Clock, epoch_seconds
 from codeflix.observability import domain_counter
 from codeflix.problems import problem_response
 from codeflix.storage import ObjectNotFound, ObjectStore
@@ -52,9 +53,7 @@ refusals = domain_counter("media_refusals_total", "Media requests refused, by re
 class MediaEdge:
     """Checks grants and serves objects; one per app, sharing the store and the signer."""
 
-    def __init__(
-        self, *, store: ObjectStore, signer: GrantSigner, clock: Callable[[], float]
-    ) -> None:
+    def __init__(self, *, store: ObjectStore, signer: GrantSigner, clock: Clock) -> None:
         self.store, self.signer, self.clock = store, signer, clock
         # (prefix, max height) -> (read at, relative paths of the rungs it may not load); read
         # again after a while so a re-encoded ladder is picked up.
@@ -66,7 +65,7 @@ class MediaEdge:
         parts = key.split("/")
         if not key or any(p in ("", ".", "..") for p in parts) or "\\" in key or "\x00" in key:
             return _refuse(400, "path", "the media path must not contain empty, '.' or '..' parts")
-        now = self.clock()
+        now = epoch_seconds(self.clock)
         try:
             grant = self.signer.verify(token, now=now)
         except InvalidGrant as e:
@@ -140,7 +139,7 @@ class MediaEdge:
         """Whether ``key`` belongs to a rung taller than the grant allows."""
         assert grant.max_height is not None
         cache_key = (grant.prefix, grant.max_height)
-        now = self.clock()
+        now = epoch_seconds(self.clock)
         read_at, blocked = self._blocked.get(cache_key, (0.0, None))
         if blocked is None or now - read_at > LADDER_CACHE_SECONDS:
             try:

@@ -16,6 +16,7 @@ from apis.playback.entitlements import EntitlementPolicy
 from apis.playback.grants import GrantSigner
 from apis.playback.schemas import PlaybackGrantPublic, ProgressPage, ProgressPublic, ProgressUpdate
 from codeflix.auth import CurrentUser, Principal, require_roles
+from codeflix.clock import Clock, epoch_seconds
 from codeflix.ratings import max_rating_of
 
 router = APIRouter()
@@ -32,6 +33,7 @@ class Playback:
     signer: GrantSigner
     entitlements: EntitlementPolicy
     edge: MediaEdge
+    clock: Clock
     embedded: bool = False
 
     def media_base_url(self, request_base_url: str) -> str:
@@ -83,7 +85,7 @@ async def create_grant(
         user_id=user.subject,
         ttl_seconds=playback.settings.grant_ttl_seconds,
         base_url=playback.media_base_url(str(request.base_url)),
-        now=playback.edge.clock(),
+        now=epoch_seconds(playback.clock),
         max_rating=max_rating_of(user.claims),
     )
     response.headers["Cache-Control"] = "no-store"
@@ -112,7 +114,7 @@ async def create_preview_grant(
         admin_id=admin.subject,
         ttl_seconds=playback.settings.grant_ttl_seconds,
         base_url=playback.media_base_url(str(request.base_url)),
-        now=playback.edge.clock(),
+        now=epoch_seconds(playback.clock),
     )
     response.headers["Cache-Control"] = "no-store"
     return grant
@@ -156,7 +158,7 @@ async def put_progress(
         video_id=video_id,
         position_seconds=body.position_seconds,
         duration_seconds=body.duration_seconds,
-        now=playback.edge.clock(),
+        now=epoch_seconds(playback.clock),
     )
 
 

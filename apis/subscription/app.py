@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from apis.subscription import plans
 from apis.subscription.admin_routes import router as admin_router
 from apis.subscription.billing import BillingRules
-from apis.subscription.clock import Clock, SystemClock
 from apis.subscription.config import SubscriptionSettings, get_settings
 from apis.subscription.database import SCHEMA
 from apis.subscription.deps import Services
@@ -26,6 +25,7 @@ from apis.subscription.routes import router
 from apis.subscription.sandbox import SandboxPaymentGateway
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import Bus, service_bus
+from codeflix.clock import Clock, SystemClock
 from codeflix.db import create_engine, database_check
 from codeflix.migrations import upgrade
 from codeflix.outbox import OutboxRelay, wake_on_commit

@@ -10,10 +10,10 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.subscription.billing import BillingRules
-from apis.subscription.clock import Clock
 from apis.subscription.config import SubscriptionSettings
 from apis.subscription.gateway import PaymentGateway
 from codeflix.auth import CurrentUser, Principal, require_roles
+from codeflix.clock import Clock
 from codeflix.params import DEFAULT_PAGE as DEFAULT_PAGE
 from codeflix.params import Cursor as Cursor
 from codeflix.params import Limit as Limit

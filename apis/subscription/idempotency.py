@@ -33,8 +33,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from apis.subscription.clock import Clock
 from apis.subscription.models import IdempotencyRecord, new_id
+from codeflix.clock import Clock
 from codeflix.problems import Conflict, Problem, UnprocessableContent, problem_response
 
 Answer = tuple[int, dict[str, Any]]

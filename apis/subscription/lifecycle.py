@@ -6,11 +6,11 @@ writes the matching ``subscription.*`` event to the outbox in the caller's trans
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apis.subscription.clock import add_months
 from apis.subscription.models import Payment, Plan, Subscription
 from apis.subscription.states import Status, transition
 from codeflix.events import new_event
@@ -21,6 +21,14 @@ PRODUCER = "subscription"
 
 def period_end(plan: Plan, start: datetime) -> datetime:
     return add_months(start, 12 if plan.billing_period == "yearly" else 1)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus whole calendar months, clamped to the month's last day (Jan 31 → Feb 28)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 def active_until(subscription: Subscription) -> datetime:

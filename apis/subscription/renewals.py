@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.subscription import lifecycle
 from apis.subscription.billing import BillingRules, apply_charge_result, charge
-from apis.subscription.clock import Clock
 from apis.subscription.gateway import PaymentGateway
 from apis.subscription.models import (
     IdempotencyRecord,
@@ -31,6 +30,7 @@ from apis.subscription.models import (
     new_id,
 )
 from apis.subscription.states import LIVE, Status
+from codeflix.clock import Clock
 
 log = logging.getLogger("codeflix.subscription.renewals")
 # A client retries within minutes, a provider redelivers within days: keep the ids longer.

@@ -24,7 +24,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from apis.subscription.clock import Clock
 from apis.subscription.gateway import (
     CardDetails,
     CardRejected,
@@ -35,6 +34,7 @@ from apis.subscription.gateway import (
     StoredCard,
 )
 from apis.subscription.webhooks import SIGNATURE_HEADER, sign
+from codeflix.clock import Clock
 
 TEST_CARDS = {
     "4242424242424242": "ok",

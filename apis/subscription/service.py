@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.subscription import lifecycle
 from apis.subscription.billing import BillingRules, apply_charge_result, charge
-from apis.subscription.clock import Clock
 from apis.subscription.gateway import CardDetails, CardRejected, ChargeStatus, PaymentGateway
 from apis.subscription.models import Payment, Plan, Subscription, new_id
 from apis.subscription.schemas import CardPublic, SubscriptionPublic
 from apis.subscription.states import LIVE, Status
+from codeflix.clock import Clock
 from codeflix.problems import Conflict, NotFound, PaymentRequired
 
 

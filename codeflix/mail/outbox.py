@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
@@ -22,15 +21,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from codeflix.clock import Clock, SystemClock
 from codeflix.db import session_factory
 from codeflix.mail.port import MailDelivery, Mailer, MailError, OutgoingMail, PermanentMailError
 from codeflix.observability import domain_counter
 
 log = logging.getLogger("codeflix.mail")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def add_mail_outbox_table(metadata: sa.MetaData) -> sa.Table:
@@ -99,7 +95,7 @@ class MailRelay:
         mailer: Mailer,
         *,
         sender: str,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Clock | None = None,
         poll_interval: float = 1.0,
         batch_size: int = 20,
         lease: timedelta = timedelta(minutes=2),
@@ -110,7 +106,7 @@ class MailRelay:
         self._mailer = mailer
         self._sender = sender
         self._domain = parseaddr(sender)[1].rpartition("@")[2] or "codeflix.localhost"
-        self._clock = clock
+        self._clock = clock or SystemClock()
         self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._lease = lease
@@ -148,7 +144,7 @@ class MailRelay:
 
     async def relay_once(self) -> int:
         """Send the messages that are due; returns how many went out."""
-        now = self._clock()
+        now = self._clock.now()
         async with self._sessions() as session:
             due = (
                 await session.scalars(
@@ -172,7 +168,7 @@ class MailRelay:
 
     async def _claim(self, mail_id: str) -> MailDelivery | None:
         """Take the row for one lease; None when another relay has it or it went out."""
-        now = self._clock()
+        now = self._clock.now()
         async with self._sessions() as session, session.begin():
             result: Any = await session.execute(
                 sa.update(_mail)
@@ -209,13 +205,13 @@ class MailRelay:
             await session.execute(
                 sa.update(_mail)
                 .where(_mail.c.id == mail_id)
-                .values(sent_at=self._clock(), leased_until=None, last_error=None)
+                .values(sent_at=self._clock.now(), leased_until=None, last_error=None)
             )
         self._sent.inc()
         return True
 
     async def _record_failure(self, mail_id: str, error: MailError) -> None:
-        now = self._clock()
+        now = self._clock.now()
         async with self._sessions() as session, session.begin():
             attempts = int(
                 await session.scalar(sa.select(_mail.c.attempts).where(_mail.c.id == mail_id)) or 0

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,28 +30,12 @@ from apis.identity.config import IdentitySettings
 from apis.identity.keys import KeyRing
 from apis.identity.tokens import Identity, access_token_claims, sign
 from codeflix.auth import TokenVerifier
+from codeflix.clock import epoch_seconds
+from tests.support.clock import FakeClock
 
 TEST_SECRET = "identity-test-secret-0123456789"
 SERVICES_SECRET = "services-test-secret-0123456789"
 ISSUER_BASE = "http://identity.test"
-
-
-@dataclass
-class ManualClock:
-    """A clock the tests move by hand; the identity app and its verifier both read it."""
-
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        from datetime import timedelta
-
-        self.now += timedelta(seconds=seconds)
-
-    def timestamp(self) -> float:
-        return self.now.timestamp()
 
 
 def identity_settings(data_dir: Path, **overrides: Any) -> IdentitySettings:
@@ -78,7 +61,7 @@ class IdentityHarness:
 
     app: FastAPI
     settings: IdentitySettings
-    clock: ManualClock
+    clock: FakeClock  # the identity app and its verifier both read it
     verifier: TokenVerifier
     ring: KeyRing | None = None
 
@@ -93,7 +76,7 @@ class IdentityHarness:
 
     def new_verifier(self, **kwargs: Any) -> TokenVerifier:
         """Another verifier wired to this identity service (e.g. with its own clock)."""
-        kwargs.setdefault("clock", self.clock.timestamp)
+        kwargs.setdefault("clock", lambda: epoch_seconds(self.clock))
         kwargs.setdefault("http", self.client)
         return TokenVerifier(issuer=self.issuer, **kwargs)
 
@@ -101,7 +84,7 @@ class IdentityHarness:
         """Pick up the current signing key (after a rotation)."""
         runtime = self.app.state.runtime
         async with self.app.state.sessions() as session:
-            self.ring = await runtime.keys.ring(session=session, now=self.clock())
+            self.ring = await runtime.keys.ring(session=session, now=self.clock.now())
 
     def token(
         self,
@@ -140,7 +123,7 @@ class IdentityHarness:
             client_id=client_id,
             session_id=None,
             scope="openid profile email",
-            now=self.clock(),
+            now=self.clock.now(),
             lifetime_seconds=lifetime_seconds or self.settings.access_token_seconds,
         )
         return sign(claims, key or self.ring.active)
@@ -151,7 +134,7 @@ class IdentityHarness:
 
 
 async def start_identity(
-    settings: IdentitySettings, clock: ManualClock
+    settings: IdentitySettings, clock: FakeClock
 ) -> AsyncIterator[IdentityHarness]:
     """Build and start the identity app; yields a harness, stops the app afterwards."""
     app = create_app(settings, clock=clock)
@@ -169,12 +152,12 @@ async def start_identity(
 
 
 @pytest.fixture
-def identity_clock() -> ManualClock:
-    return ManualClock()
+def identity_clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-async def identity(tmp_path: Path, identity_clock: ManualClock) -> AsyncIterator[IdentityHarness]:
+async def identity(tmp_path: Path, identity_clock: FakeClock) -> AsyncIterator[IdentityHarness]:
     """The real identity service (SQLite in a temporary directory), started."""
     settings = identity_settings(tmp_path / "identity")
     async for harness in start_identity(settings, identity_clock):

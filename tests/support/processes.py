@@ -27,6 +27,7 @@ import httpx
 import uvicorn
 
 from apis.identity.app import create_app as create_identity
+from codeflix.clock import SystemClock
 from tests.support.identity import IdentityHarness, identity_settings
 
 
@@ -305,16 +306,6 @@ class EncoderWorker(Supervised):
 
 
 # -- identity ---------------------------------------------------------------------------------
-class WallClock:
-    """The identity service's clock: real time (tokens must stay valid across the run)."""
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC)
-
-    def timestamp(self) -> float:
-        return time.time()
-
-
 class IdentityServer:
     """The real identity service under uvicorn on a loopback port, in a thread of this process.
 
@@ -326,7 +317,8 @@ class IdentityServer:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         settings = identity_settings(root / "identity", public_url=self.base_url)
-        clock = WallClock()
+        # Real time: tokens must stay valid across the run.
+        clock = SystemClock()
         app = create_identity(settings, clock=clock)
         self.server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on")
@@ -338,7 +330,7 @@ class IdentityServer:
         self.harness = IdentityHarness(
             app=app,
             settings=settings,
-            clock=clock,
+            clock=clock,  # type: ignore[arg-type]
             verifier=None,  # type: ignore[arg-type]
         )
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.identity import IdentityHarness, ManualClock, identity_settings, start_identity
+from tests.support.clock import FakeClock
+from tests.support.identity import IdentityHarness, identity_settings, start_identity
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -21,5 +22,5 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def identity_db(database_url: str, tmp_path: Path) -> AsyncIterator[IdentityHarness]:
     settings = identity_settings(tmp_path, database_url=database_url)
-    async for harness in start_identity(settings, ManualClock()):
+    async for harness in start_identity(settings, FakeClock()):
         yield harness

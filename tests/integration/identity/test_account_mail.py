@@ -14,7 +14,8 @@ from sqlalchemy import text
 
 from codeflix.mail.server import LocalMailServer
 from codeflix.mail.store import StoredMail
-from tests.support.identity import IdentityHarness, ManualClock, identity_settings, start_identity
+from tests.support.clock import FakeClock
+from tests.support.identity import IdentityHarness, identity_settings, start_identity
 from tests.support.mail import link_in, mails_to
 from tests.unit.identity.conftest import claims_of
 from tests.unit.identity.helpers import (
@@ -49,7 +50,7 @@ async def identity(
         smtp_port=mail_server.port,
         smtp_security="none",
     )
-    async for harness in start_identity(settings, ManualClock()):
+    async for harness in start_identity(settings, FakeClock()):
         yield harness
 
 

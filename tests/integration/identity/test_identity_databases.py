@@ -7,7 +7,8 @@ from pathlib import Path
 
 from authlib.common.security import generate_token
 
-from tests.support.identity import IdentityHarness, ManualClock, identity_settings, start_identity
+from tests.support.clock import FakeClock
+from tests.support.identity import IdentityHarness, identity_settings, start_identity
 from tests.unit.identity.helpers import (
     CALLBACK,
     authorization_code,
@@ -73,7 +74,7 @@ async def test_failed_logins_are_counted_and_throttled(identity_db: IdentityHarn
 
 
 async def test_keys_and_accounts_survive_a_restart(database_url: str, tmp_path: Path) -> None:
-    settings, clock = identity_settings(tmp_path, database_url=database_url), ManualClock()
+    settings, clock = identity_settings(tmp_path, database_url=database_url), FakeClock()
     async for first in start_identity(settings, clock):
         await register(first, "ada@example.com")
         token = first.token(roles=["catalog-admin"])

@@ -23,7 +23,8 @@ from codeflix.mail.server import LocalMailServer
 from codeflix.mail.store import StoredMail
 from codeflix.platform import Platform
 from codeflix.storage import open_store
-from tests.support.identity import ManualClock, identity_settings
+from tests.support.clock import FakeClock
+from tests.support.identity import identity_settings
 from tests.support.mail import mails_to
 
 PASSWORD = "Popcorn and 4 films!"
@@ -84,7 +85,7 @@ async def notified(
     )
     bus = InMemoryBus()
     platform = Platform(settings=settings, store=open_store(settings), bus=bus)
-    app = create_app(settings, platform=platform, clock=ManualClock())
+    app = create_app(settings, platform=platform, clock=FakeClock())
     await bus.start()
     try:
         async with app.router.lifespan_context(app):

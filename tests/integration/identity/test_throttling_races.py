@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.identity import IdentityHarness, ManualClock, identity_settings, start_identity
+from tests.support.clock import FakeClock
+from tests.support.identity import IdentityHarness, identity_settings, start_identity
 from tests.unit.identity.helpers import PASSWORD, register, token_request
 
 WRONG = "wrong-wrong-wrong"
@@ -94,7 +95,7 @@ async def strict_identity(database_url: str, tmp_path: Path) -> AsyncIterator[Id
         login_failures_per_address=3,
         login_failures_per_account=3,
     )
-    async for harness in start_identity(settings, ManualClock()):
+    async for harness in start_identity(settings, FakeClock()):
         yield harness
 
 

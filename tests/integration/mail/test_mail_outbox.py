@@ -17,7 +17,7 @@ from codeflix.db import create_engine, session_factory
 from codeflix.mail import MailRelay, OutgoingMail, SMTPMailer, add_mail_outbox_table, queue_mail
 from codeflix.mail.server import LocalMailServer
 from tests.integration.conftest import free_port
-from tests.support.identity import ManualClock
+from tests.support.clock import FakeClock
 from tests.support.mail import CountingStore
 
 SENDER = "Codeflix <no-reply@codeflix.test>"
@@ -64,8 +64,10 @@ async def outbox_rows(engine: AsyncEngine) -> list[sa.Row[tuple[object, ...]]]:
 async def test_queued_mail_is_sent_once_with_text_and_html(
     engine: AsyncEngine, mail_server: LocalMailServer
 ) -> None:
-    clock = ManualClock()
-    await queue(engine, mail("ada@example.com", "Welcome"), mail("bob@example.com"), now=clock())
+    clock = FakeClock()
+    await queue(
+        engine, mail("ada@example.com", "Welcome"), mail("bob@example.com"), now=clock.now()
+    )
     relay = MailRelay(engine, smtp_to(mail_server), sender=SENDER, clock=clock)
 
     assert await relay.relay_once() == 2
@@ -84,9 +86,9 @@ async def test_queued_mail_is_sent_once_with_text_and_html(
 async def test_a_server_that_is_away_delays_the_mail_but_never_loses_it(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    clock = ManualClock()
+    clock = FakeClock()
     port = free_port()
-    await queue(engine, mail("ada@example.com"), now=clock())
+    await queue(engine, mail("ada@example.com"), now=clock.now())
     relay = MailRelay(
         engine, SMTPMailer(host="127.0.0.1", port=port, security="none"), sender=SENDER, clock=clock
     )
@@ -116,8 +118,8 @@ class CrashAfterSending:
 async def test_a_crash_after_the_server_accepted_resends_without_a_duplicate(
     engine: AsyncEngine, mail_server: LocalMailServer
 ) -> None:
-    clock = ManualClock()
-    await queue(engine, mail("ada@example.com"), now=clock())
+    clock = FakeClock()
+    await queue(engine, mail("ada@example.com"), now=clock.now())
     dying = MailRelay(engine, CrashAfterSending(smtp_to(mail_server)), sender=SENDER, clock=clock)
     with pytest.raises(SystemExit):
         await dying.relay_once()
@@ -135,8 +137,8 @@ async def test_a_crash_after_the_server_accepted_resends_without_a_duplicate(
 async def test_two_relays_at_once_send_each_message_once(
     engine: AsyncEngine, mail_server: LocalMailServer
 ) -> None:
-    clock = ManualClock()
-    await queue(engine, *(mail(f"viewer{i}@example.com") for i in range(6)), now=clock())
+    clock = FakeClock()
+    await queue(engine, *(mail(f"viewer{i}@example.com") for i in range(6)), now=clock.now())
     relays = [MailRelay(engine, smtp_to(mail_server), sender=SENDER, clock=clock) for _ in (1, 2)]
     sent = await asyncio.gather(*(r.relay_once() for r in relays))
     assert sum(sent) == 6
@@ -152,8 +154,8 @@ class RefusingHandler:
 
 
 async def test_a_refused_recipient_is_given_up_at_once(engine: AsyncEngine) -> None:
-    clock = ManualClock()
-    await queue(engine, mail("gone@example.com"), now=clock())
+    clock = FakeClock()
+    await queue(engine, mail("gone@example.com"), now=clock.now())
     loop = asyncio.get_running_loop()
     server = await loop.create_server(lambda: SMTP(RefusingHandler(), loop=loop), "127.0.0.1", 0)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from apis.subscription.config import SubscriptionSettings, get_settings
 from apis.subscription.sandbox import SandboxPaymentGateway
 from codeflix.auth import InvalidToken, Principal, Verifier
 from codeflix.bus import InMemoryBus
+from tests.support.clock import FakeClock
 
 SUCCESS, DECLINED, NO_FUNDS, LATER, FAILS_LATER = (
     "4242424242424242",
@@ -28,15 +29,8 @@ SUCCESS, DECLINED, NO_FUNDS, LATER, FAILS_LATER = (
 )
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.current = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
+# Where the tests' clock starts: mid-month, so a month later is an ordinary date.
+START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 class FakeTokenVerifier:
@@ -132,7 +126,7 @@ def build(
 
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[SubscriptionApi]:
-    clock, bus = FakeClock(), InMemoryBus()
+    clock, bus = FakeClock(START), InMemoryBus()
     await bus.start()
     settings, sandbox, app = build(database_url, tmp_path, clock, bus)
     transport = httpx.ASGITransport(app=app)

@@ -8,7 +8,8 @@ import httpx
 
 from apis.subscription.app import create_app
 from apis.subscription.config import get_settings
-from tests.integration.subscription.conftest import LATER, FakeClock, SubscriptionApi
+from tests.integration.subscription.conftest import LATER, START, SubscriptionApi
+from tests.support.clock import FakeClock
 from tests.support.identity import IdentityHarness
 
 
@@ -151,7 +152,7 @@ async def test_careless_and_hostile_input(api: SubscriptionApi) -> None:
 
 async def test_roles_with_real_tokens(identity: IdentityHarness, tmp_path: Path) -> None:
     settings = get_settings(data_dir=tmp_path, scheduler_enabled=False)
-    app = create_app(settings, verifier=identity.verifier, clock=FakeClock())
+    app = create_app(settings, verifier=identity.verifier, clock=FakeClock(START))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(

@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.subscription import service
 from apis.subscription.billing import BillingRules
-from apis.subscription.clock import SystemClock
 from apis.subscription.database import SCHEMA
 from apis.subscription.gateway import CardDetails, ChargeResult
 from apis.subscription.idempotency import Answer, Claim, run_once
 from apis.subscription.models import IdempotencyRecord, Payment, Plan, Subscription
 from apis.subscription.sandbox import SandboxPaymentGateway
+from codeflix.clock import SystemClock
 from codeflix.db import create_engine
 from codeflix.migrations import upgrade
 

@@ -32,10 +32,11 @@ from codeflix.storage import ObjectStore
 from tests.integration.subscription.conftest import (
     DECLINED,
     LATER,
+    START,
     SUCCESS,
-    FakeClock,
     build,
 )
+from tests.support.clock import FakeClock
 from tests.support.identity import IdentityHarness
 
 RUNGS = (("v360", 640, 360), ("v720", 1280, 720), ("v1080", 1920, 1080))
@@ -105,7 +106,7 @@ async def platforms(
     # On PostgreSQL both services use the test's fresh database: their tables do not overlap.
     sqlite = database_url.startswith("sqlite")
     play_url = f"sqlite+aiosqlite:///{tmp_path / 'playback.db'}" if sqlite else database_url
-    clock, bus = FakeClock(), InMemoryBus()
+    clock, bus = FakeClock(START), InMemoryBus()
     settings, sandbox, sub_app = build(
         database_url, tmp_path, clock, bus, verifier=identity.verifier, seed_plans=True
     )
@@ -120,7 +121,7 @@ async def platforms(
         pb_settings,
         platform=Platform(settings=pb_settings, store=store, bus=bus),
         verifier=identity.verifier,
-        clock=lambda: clock.now().timestamp(),
+        clock=clock,
     )
     sub_transport = httpx.ASGITransport(app=sub_app)
     play_transport = httpx.ASGITransport(app=play_app)

@@ -7,7 +7,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from apis.identity.models import AttemptCounter, RefreshToken
-from tests.support.identity import ManualClock, identity_settings, start_identity
+from tests.support.clock import FakeClock
+from tests.support.identity import identity_settings, start_identity
 from tests.unit.identity.helpers import register, signed_in_tokens, token_request
 
 
@@ -17,7 +18,7 @@ async def count(harness: object, model: type) -> int:
 
 
 async def test_expired_refresh_tokens_and_closed_attempt_windows_are_pruned(tmp_path: Path) -> None:
-    settings, clock = identity_settings(tmp_path), ManualClock()
+    settings, clock = identity_settings(tmp_path), FakeClock()
     async for first in start_identity(settings, clock):
         await register(first, "ada@example.com")
         await signed_in_tokens(first, "ada@example.com")

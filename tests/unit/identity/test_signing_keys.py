@@ -8,7 +8,8 @@ import pytest
 
 from apis.identity.keys import rotate_signing_key
 from codeflix.auth import InvalidToken
-from tests.support.identity import IdentityHarness, ManualClock, identity_settings, start_identity
+from tests.support.clock import FakeClock
+from tests.support.identity import IdentityHarness, identity_settings, start_identity
 from tests.unit.identity.conftest import header_of, protected_app
 from tests.unit.identity.helpers import OIDC
 
@@ -24,7 +25,7 @@ async def published_kids(identity: IdentityHarness) -> list[str]:
 async def rotate(identity: IdentityHarness) -> None:
     async with identity.app.state.sessions.begin() as session:
         await rotate_signing_key(
-            session=session, secret=identity.settings.secret_key, now=identity.clock()
+            session=session, secret=identity.settings.secret_key, now=identity.clock.now()
         )
     await identity.reload_keys()
 
@@ -94,7 +95,7 @@ async def test_the_jwks_tells_caches_to_keep_it_only_briefly(identity: IdentityH
 
 
 async def test_keys_survive_a_restart(tmp_path: Path) -> None:
-    settings, clock = identity_settings(tmp_path), ManualClock()
+    settings, clock = identity_settings(tmp_path), FakeClock()
     async for first in start_identity(settings, clock):
         token = first.token(roles=["catalog-admin"])
         kids = await published_kids(first)
@@ -104,7 +105,7 @@ async def test_keys_survive_a_restart(tmp_path: Path) -> None:
 
 
 async def test_a_key_past_its_age_is_rotated_at_start_up(tmp_path: Path) -> None:
-    settings, clock = identity_settings(tmp_path, signing_key_max_age_days=30), ManualClock()
+    settings, clock = identity_settings(tmp_path, signing_key_max_age_days=30), FakeClock()
     async for first in start_identity(settings, clock):
         [old_kid] = await published_kids(first)
     clock.advance(31 * 24 * 3600)

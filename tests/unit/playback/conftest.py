@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from apis.playback.entitlements import Entitlement, NotEntitled
 from apis.playback.models import PlayableVideo
 from codeflix.auth import InvalidToken, Principal
 from codeflix.storage import ObjectStore
+from tests.support.clock import FakeClock
 
 MASTER = """#EXTM3U
 #EXT-X-VERSION:7
@@ -60,12 +62,7 @@ class FakeEntitlements:
         return Entitlement(max_height=self.max_height.get(user_id))
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+START = datetime.fromtimestamp(1_800_000_000, UTC)  # 2027-01-15 08:00 UTC
 
 
 @dataclass
@@ -73,7 +70,7 @@ class PlaybackHarness:
     client: httpx.AsyncClient
     app: object
     store: ObjectStore
-    clock: Clock
+    clock: FakeClock
     entitlements: FakeEntitlements
 
     async def add_video(self, *, published: bool = True, ready: bool = True) -> str:
@@ -114,7 +111,7 @@ class PlaybackHarness:
 async def playback(tmp_path: Path) -> AsyncIterator[PlaybackHarness]:
     settings = get_settings(data_dir=tmp_path, media_base_url="http://edge.test")
     store = ObjectStore(settings.media_url)  # the store the app opens from its settings
-    clock, entitlements = Clock(), FakeEntitlements()
+    clock, entitlements = FakeClock(START), FakeEntitlements()
     app = create_app(settings, verifier=FakeTokenVerifier(), entitlements=entitlements, clock=clock)
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app):

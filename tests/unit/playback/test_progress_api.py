@@ -61,7 +61,7 @@ async def test_past_95_percent_the_video_leaves_the_row(playback: PlaybackHarnes
 async def test_the_most_recent_first_and_pages_with_a_cursor(playback: PlaybackHarness) -> None:
     videos = [await playback.add_video() for _ in range(3)]
     for n, video_id in enumerate(videos):
-        playback.clock.now += 10
+        playback.clock.advance(10)
         await put_progress(playback, video_id, 1.0 + n)
     first = await row(playback, limit="2")
     assert [i["video_id"] for i in first["items"]] == [videos[2], videos[1]]

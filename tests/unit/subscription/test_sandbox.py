@@ -7,15 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apis.subscription.clock import add_months
 from apis.subscription.gateway import CardDetails, CardRejected, ChargeStatus, PaymentError
+from apis.subscription.lifecycle import add_months
 from apis.subscription.sandbox import SandboxPaymentGateway, luhn_valid
 from apis.subscription.webhooks import SIGNATURE_HEADER, verify
+from tests.support.clock import FakeClock
 
-
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2026, 5, 10, tzinfo=UTC)
+MAY_10 = datetime(2026, 5, 10, tzinfo=UTC)
 
 
 def card(number: str, month: int = 12, year: int = 2030, cvc: str = "123") -> CardDetails:
@@ -24,7 +22,7 @@ def card(number: str, month: int = 12, year: int = 2030, cvc: str = "123") -> Ca
 
 @pytest.fixture
 def sandbox() -> SandboxPaymentGateway:
-    return SandboxPaymentGateway(webhook_secret="s3cret", clock=FixedClock())
+    return SandboxPaymentGateway(webhook_secret="s3cret", clock=FakeClock(MAY_10))
 
 
 async def charge(sandbox: SandboxPaymentGateway, number: str, key: str = "k") -> ChargeStatus:
@@ -109,7 +107,7 @@ async def test_confirm_later_sends_a_signed_webhook(sandbox: SandboxPaymentGatew
     assert await charge(sandbox, "4000000000003220") is ChargeStatus.PENDING
     assert await sandbox.confirm_pending() == 1
     body, headers = sent[0]
-    verify("s3cret", body, headers[SIGNATURE_HEADER], now=FixedClock().now(), tolerance=300)
+    verify("s3cret", body, headers[SIGNATURE_HEADER], now=MAY_10, tolerance=300)
     event = json.loads(body)
     assert event["type"] == "charge.succeeded"
     assert event["data"]["charge_id"] == sandbox.charges[0].charge_id
