@@ -69,7 +69,7 @@ class SubscriptionApi:
         return self.auth("admin-1", "subscription-admin")
 
     async def plan(self, **fields: Any) -> dict[str, Any]:
-        body = {"name": f"plan-{len(self.sandbox.charges)}-{id(fields)}", "price_cents": 2990}
+        body = {"name": f"plan-{uuid.uuid4().hex[:12]}", "price_cents": 2990}  # names are unique
         response = await self.client.post(
             "/api/v1/admin/plans", json={**body, **fields}, headers=self.admin
         )
