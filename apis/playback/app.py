@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from apis.playback.config import PlaybackSettings, get_settings
 from apis.playback.consumers import VideoEventsConsumer
 from apis.playback.database import SCHEMA
+from apis.playback.deps import Playback
 from apis.playback.edge import MediaEdge
 from apis.playback.entitlements import EntitlementPolicy
-from apis.playback.routes import Playback, router
+from apis.playback.routes import router
 from apis.playback.subscriptions import SubscriptionEntitlements, SubscriptionEventsConsumer
 from codeflix.auth import Verifier, install_auth, verifier_for
 from codeflix.bus import service_bus

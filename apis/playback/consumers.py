@@ -29,6 +29,7 @@ from codeflix.events import (
 )
 from codeflix.inbox import first_delivery
 from codeflix.problems import NotFound
+from codeflix.unit_of_work import unit_of_work
 
 QUEUE = "playback.videos"
 log = logging.getLogger("codeflix.playback")
@@ -141,7 +142,7 @@ class VideoEventsConsumer:
         if getattr(data, "kind", "video") != "video":
             return  # trailers are not granted through playback
         at = envelope.occurred_at.timestamp()
-        async with self.sessions() as session, session.begin():
+        async with unit_of_work(self.sessions) as session:
             if not await first_delivery(session, consumer=QUEUE, event_id=envelope.id):
                 return
             try:

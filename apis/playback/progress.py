@@ -60,7 +60,7 @@ async def record_progress(
         row = ViewingProgress(user_id=user_id, video_id=key)
         session.add(row)
     row.position_seconds, row.duration_seconds, row.updated_at = position, duration, now
-    await session.commit()
+    await session.flush()
     return _public(row)
 
 

@@ -2,60 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apis.playback import previews, progress, service
-from apis.playback.config import PlaybackSettings
-from apis.playback.edge import CORS_HEADERS, PREFLIGHT_HEADERS, MediaEdge
-from apis.playback.entitlements import EntitlementPolicy
-from apis.playback.grants import GrantSigner
+from apis.playback.deps import PlaybackDep, SessionDep
+from apis.playback.edge import CORS_HEADERS, PREFLIGHT_HEADERS
 from apis.playback.schemas import PlaybackGrantPublic, ProgressPage, ProgressPublic, ProgressUpdate
 from codeflix.auth import CurrentUser, Principal, require_roles
-from codeflix.clock import Clock, epoch_seconds
+from codeflix.clock import epoch_seconds
 from codeflix.ratings import max_rating_of
 
 router = APIRouter()
 # Admins preview what they manage; ``admin`` holds every role, so it may too.
 PREVIEW_ROLE = "catalog-admin"
-
-
-@dataclass
-class Playback:
-    """What the routes need, built once by ``create_app``."""
-
-    settings: PlaybackSettings
-    sessions: async_sessionmaker[AsyncSession]
-    signer: GrantSigner
-    entitlements: EntitlementPolicy
-    edge: MediaEdge
-    clock: Clock
-    embedded: bool = False
-
-    def media_base_url(self, request_base_url: str) -> str:
-        """Where the viewer reaches the media edge: configured, else (embedded, where the
-        service answers on the platform's one port) the address this request came in on."""
-        if self.settings.media_base_url or not self.embedded:
-            return self.settings.edge_base_url
-        return request_base_url.rstrip("/")
-
-
-def _playback(request: Request) -> Playback:
-    playback: Playback = request.app.state.playback
-    return playback
-
-
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with _playback(request).sessions() as session:
-        yield session
-
-
-PlaybackDep = Annotated[Playback, Depends(_playback)]
-SessionDep = Annotated[AsyncSession, Depends(_session)]
 
 
 @router.post(

@@ -18,6 +18,7 @@ from apis.playback.models import PlayableVideo, SubscriberEntitlement
 from codeflix.bus import Bus, PermanentFailure
 from codeflix.events import Envelope, SubscriptionState
 from codeflix.inbox import first_delivery
+from codeflix.unit_of_work import unit_of_work
 
 QUEUE = "playback.entitlements"
 ROUTING_KEYS = (
@@ -83,7 +84,7 @@ class SubscriptionEventsConsumer:
         data = envelope.parse_data()
         if envelope.type not in ROUTING_KEYS or not isinstance(data, SubscriptionState):
             raise PermanentFailure("unsupported_event", f"{envelope.type} v{envelope.version}")
-        async with self.sessions() as session, session.begin():
+        async with unit_of_work(self.sessions) as session:
             if not await first_delivery(session, consumer=QUEUE, event_id=envelope.id):
                 return
             await apply_subscription_event(session, data=data, occurred_at=envelope.occurred_at)
