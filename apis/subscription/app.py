@@ -30,6 +30,7 @@ from codeflix.db import create_engine, database_check
 from codeflix.migrations import upgrade
 from codeflix.outbox import OutboxRelay, wake_on_commit
 from codeflix.platform import Platform
+from codeflix.unit_of_work import unit_of_work
 from codeflix.web import service_app
 
 ROUTE_PREFIXES = (
@@ -85,7 +86,7 @@ def create_app(
         await upgrade(engine, SCHEMA)
         if settings.seed_plans or platform is not None:
             with contextlib.suppress(IntegrityError):  # another replica seeded them just now
-                async with sessions() as session, session.begin():
+                async with unit_of_work(sessions) as session:
                     await plans.seed_default_plans(session=session, now=clock.now())
         async with AsyncExitStack() as stack:
             events = (

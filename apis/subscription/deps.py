@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from codeflix.params import DEFAULT_PAGE as DEFAULT_PAGE
 from codeflix.params import Cursor as Cursor
 from codeflix.params import Limit as Limit
 from codeflix.problems import Forbidden
+from codeflix.unit_of_work import Sessions, request_unit
 
 ADMIN_ROLE = "subscription-admin"
 
@@ -38,10 +38,8 @@ def services(request: Request) -> Services:
     return built
 
 
-async def session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session in a transaction that commits when the route returns without error."""
-    async with services(request).sessions() as db, db.begin():
-        yield db
+def sessions(request: Request) -> Sessions:
+    return services(request).sessions
 
 
 class EmailNotVerified(Forbidden):
@@ -61,7 +59,6 @@ async def verified_user(user: CurrentUser) -> Principal:
 
 ServicesDep = Annotated[Services, Depends(services)]
 VerifiedUser = Annotated[Principal, Depends(verified_user)]
-# scope="function": the transaction ends before the response is sent, so a refused commit is
-# an error answer, and a client that got its answer reads what it wrote.
-SessionDep = Annotated[AsyncSession, Depends(session, scope="function")]
+# The request's unit of work: it commits when the route returns, before the answer is sent.
+SessionDep = Annotated[AsyncSession, Depends(request_unit(sessions), scope="function")]
 AdminUser = Annotated[Principal, Depends(require_roles(ADMIN_ROLE))]

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from apis.subscription.models import IdempotencyRecord, new_id
 from codeflix.clock import Clock
 from codeflix.problems import Conflict, Problem, UnprocessableContent, problem_response
+from codeflix.unit_of_work import unit_of_work
 
 Answer = tuple[int, dict[str, Any]]
 log = logging.getLogger("codeflix.subscription")
@@ -92,7 +93,7 @@ async def run_once(
     except BaseException:
         await _release(sessions, clock, claim)
         raise
-    async with sessions() as session, session.begin():
+    async with unit_of_work(sessions) as session:
         await session.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.id == claim.record_id)
@@ -114,7 +115,7 @@ async def _claim(
     while True:
         record_id, now = new_id(), clock.now()
         try:
-            async with sessions() as session, session.begin():
+            async with unit_of_work(sessions) as session:
                 session.add(
                     IdempotencyRecord(
                         id=record_id,
@@ -162,7 +163,7 @@ async def _take_over(
     lease_until = record.lease_until or record.created_at + LEASE  # rows from before leases
     if lease_until > now:
         return False
-    async with sessions() as session, session.begin():
+    async with unit_of_work(sessions) as session:
         renewed = await session.execute(
             update(IdempotencyRecord)
             .where(
@@ -184,7 +185,7 @@ async def _release(sessions: async_sessionmaker[AsyncSession], clock: Clock, cla
     deadline, delay = loop.time() + RELEASE_WITHIN, 0.1
     while True:
         try:
-            async with sessions() as session, session.begin():
+            async with unit_of_work(sessions) as session:
                 await session.execute(
                     delete(IdempotencyRecord).where(
                         IdempotencyRecord.id == claim.record_id,

@@ -17,6 +17,7 @@ from apis.subscription.schemas import PaymentPage, PaymentPublic
 from apis.subscription.webhooks import WebhookRejected, verify
 from codeflix.pagination import fetch_page, newest_first
 from codeflix.problems import BadRequest, Conflict, NotFound, Problem
+from codeflix.unit_of_work import unit_of_work
 
 log = logging.getLogger("codeflix.subscription.payments")
 OUTCOMES = {"charge.succeeded": ChargeStatus.SUCCEEDED, "charge.failed": ChargeStatus.FAILED}
@@ -60,7 +61,7 @@ async def handle_webhook(
         raise BadRequest(f"webhook refused: {e}", reason=e.reason) from None
     event_id, event_type, charge_id, failure_code = _parse_event(body)
     try:
-        async with sessions() as session, session.begin():
+        async with unit_of_work(sessions) as session:
             session.add(ProcessedWebhook(event_id=event_id, type=event_type, received_at=now))
             await session.flush()  # a replay stops here, before anything changes
             outcome = OUTCOMES.get(event_type)
@@ -148,7 +149,7 @@ async def refund(
         )
     except PaymentError as e:
         raise Conflict(f"the provider refused the refund: {e}", reason=e.code) from None
-    async with sessions() as session, session.begin():
+    async with unit_of_work(sessions) as session:
         locked = (
             await session.execute(select(Payment).where(Payment.id == payment.id).with_for_update())
         ).scalar_one()

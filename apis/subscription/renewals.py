@@ -31,6 +31,7 @@ from apis.subscription.models import (
 )
 from apis.subscription.states import LIVE, Status
 from codeflix.clock import Clock
+from codeflix.unit_of_work import unit_of_work
 
 log = logging.getLogger("codeflix.subscription.renewals")
 # A client retries within minutes, a provider redelivers within days: keep the ids longer.
@@ -82,7 +83,7 @@ class RenewalScheduler:
     async def prune(self) -> int:
         """Forget idempotency keys after a day and webhook ids after a month; returns how many."""
         now = self.clock.now()
-        async with self.sessions() as session, session.begin():
+        async with unit_of_work(self.sessions) as session:
             keys = await session.execute(
                 delete(IdempotencyRecord).where(
                     IdempotencyRecord.created_at < now - KEEP_IDEMPOTENCY_KEYS
@@ -142,7 +143,7 @@ class RenewalScheduler:
         return claimed
 
     async def _release(self, subscription_id: str) -> None:
-        async with self.sessions() as session, session.begin():
+        async with unit_of_work(self.sessions) as session:
             await session.execute(
                 update(Subscription)
                 .where(Subscription.id == subscription_id, Subscription.lease_owner == self.owner)
@@ -157,7 +158,7 @@ class RenewalScheduler:
         result = await charge(
             self.gateway, subscription=subscription, payment=payment, idempotency_key=key
         )
-        async with self.sessions() as session, session.begin():
+        async with unit_of_work(self.sessions) as session:
             subscription = (
                 await session.execute(
                     select(Subscription).where(Subscription.id == subscription_id).with_for_update()
@@ -186,7 +187,7 @@ class RenewalScheduler:
     ) -> tuple[Subscription, Plan, Payment, str] | None:
         """Settle what is due without a charge, or return the payment to charge and its key."""
         now = self.clock.now()
-        async with self.sessions() as session, session.begin():
+        async with unit_of_work(self.sessions) as session:
             subscription = await session.get_one(Subscription, subscription_id)
             plan = await session.get_one(Plan, subscription.plan_id)
             pending = await session.execute(

@@ -17,6 +17,7 @@ from apis.subscription.schemas import CardPublic, SubscriptionPublic
 from apis.subscription.states import LIVE, Status
 from codeflix.clock import Clock
 from codeflix.problems import Conflict, NotFound, PaymentRequired
+from codeflix.unit_of_work import unit_of_work
 
 
 def to_public(subscription: Subscription) -> SubscriptionPublic:
@@ -102,19 +103,18 @@ async def subscribe(
         updated_at=now,
     )
     trial = plan.trial_days > 0
-    async with sessions() as session:
-        try:
-            async with session.begin():
-                session.add(subscription)
-                await session.flush()  # the payment below refers to it
-                if trial:
-                    await lifecycle.start_trial(session, subscription, plan, now=now)
-                else:
-                    session.add(payment)
-                if on_created is not None:
-                    await on_created(session, subscription.id)
-        except IntegrityError:
-            raise Conflict("you already have a subscription") from None
+    try:
+        async with unit_of_work(sessions) as session:
+            session.add(subscription)
+            await session.flush()  # the payment below refers to it
+            if trial:
+                await lifecycle.start_trial(session, subscription, plan, now=now)
+            else:
+                session.add(payment)
+            if on_created is not None:
+                await on_created(session, subscription.id)
+    except IntegrityError:
+        raise Conflict("you already have a subscription") from None
     if trial:
         return to_public(subscription)
     return await _first_charge(
@@ -179,7 +179,7 @@ async def _first_charge(
     result = await charge(
         gateway, subscription=subscription, payment=payment, idempotency_key=f"pay_{payment.id}"
     )
-    async with sessions() as session, session.begin():
+    async with unit_of_work(sessions) as session:
         subscription = await _get_locked(session, subscription.id)
         payment = await session.get_one(Payment, payment.id)
         if payment.status == "pending":  # else a twin settled it while we were charging
@@ -244,7 +244,7 @@ async def cancel_mine(
     *, sessions: async_sessionmaker[AsyncSession], clock: Clock, user_id: str
 ) -> SubscriptionPublic:
     """The user cancels: it ends with the paid period (a past-due one ends at once)."""
-    async with sessions() as session, session.begin():
+    async with unit_of_work(sessions) as session:
         subscription = await live_subscription(session, user_id=user_id, for_update=True)
         if subscription is None:
             raise NotFound("you have no subscription to cancel")
