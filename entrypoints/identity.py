@@ -26,9 +26,10 @@ async def create_account(
     from apis.identity.app import create_app
     from apis.identity.config import get_settings
     from apis.identity.service import create_user, identity_of
+    from codeflix.unit_of_work import unit_of_work
 
     app = create_app(get_settings(data_dir=data_dir))
-    async with app.router.lifespan_context(app), app.state.sessions.begin() as session:
+    async with app.router.lifespan_context(app), unit_of_work(app.state.sessions) as session:
         user = await create_user(
             session=session,
             runtime=app.state.runtime,
@@ -102,11 +103,12 @@ async def rotate_key(*, data_dir: Path) -> tuple[str, str]:
     from apis.identity.app import create_app
     from apis.identity.config import get_settings
     from apis.identity.keys import RETIREMENT_GRACE, rotate_signing_key
+    from codeflix.unit_of_work import unit_of_work
 
     settings = get_settings(data_dir=data_dir)
     app = create_app(settings)
     runtime = app.state.runtime
-    async with app.router.lifespan_context(app), app.state.sessions.begin() as session:
+    async with app.router.lifespan_context(app), unit_of_work(app.state.sessions) as session:
         now = runtime.clock.now()
         kid = await rotate_signing_key(session=session, secret=settings.secret_key, now=now)
     until = now + timedelta(seconds=settings.access_token_seconds) + RETIREMENT_GRACE

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from apis.identity import limits, recovery
-from apis.identity.routes import begin, client_address, runtime_of
+from apis.identity.deps import client_address, runtime_of, unit
 from apis.identity.schemas import (
     AccountPublic,
     AddressOnly,
@@ -36,7 +36,7 @@ def _public(identity: Identity) -> AccountPublic:
 @router.post("/email-verification", status_code=202, response_model=LinkSent)
 async def resend_verification(request: Request, body: AddressOnly) -> LinkSent:
     """Send the link that confirms an address again."""
-    async with begin(request) as session:
+    async with unit(request) as session:
         await recovery.request_verification(
             session=session,
             runtime=runtime_of(request),
@@ -50,7 +50,7 @@ async def resend_verification(request: Request, body: AddressOnly) -> LinkSent:
 @router.post("/email-verification/confirm", response_model=EmailConfirmed)
 async def confirm_email(request: Request, body: LinkToken) -> EmailConfirmed:
     """Confirm an address with the token of its link (once)."""
-    async with begin(request) as session:
+    async with unit(request) as session:
         email = await recovery.confirm_email(
             session=session,
             runtime=runtime_of(request),
@@ -63,7 +63,7 @@ async def confirm_email(request: Request, body: LinkToken) -> EmailConfirmed:
 @router.post("/password-reset", status_code=202, response_model=LinkSent)
 async def request_password_reset(request: Request, body: AddressOnly) -> LinkSent:
     """Mail a link to choose a new password (valid 30 minutes, once)."""
-    async with begin(request) as session:
+    async with unit(request) as session:
         await recovery.request_password_reset(
             session=session,
             runtime=runtime_of(request),
@@ -77,7 +77,7 @@ async def request_password_reset(request: Request, body: AddressOnly) -> LinkSen
 @router.post("/password-reset/confirm", status_code=204)
 async def reset_password(request: Request, body: PasswordResetConfirm) -> Response:
     """Set a new password with the token of a reset link; every session ends."""
-    async with begin(request) as session:
+    async with unit(request) as session:
         await recovery.reset_password(
             session=session,
             runtime=runtime_of(request),
@@ -92,7 +92,7 @@ async def reset_password(request: Request, body: PasswordResetConfirm) -> Respon
 @router.get("/me", response_model=AccountPublic)
 async def my_account(request: Request, user: CurrentUser) -> AccountPublic:
     """The signed-in account: address, whether it is confirmed, its parental limit."""
-    async with begin(request) as session:
+    async with unit(request) as session:
         _, identity = await limits.account_of(session=session, user_id=user.subject)
     return _public(identity)
 
@@ -102,7 +102,7 @@ async def set_parental_limit(
     request: Request, body: ParentalLimitUpdate, user: CurrentUser
 ) -> AccountPublic:
     """Set the highest rating shown (null: none); needs the account's password again."""
-    async with begin(request) as session:
+    async with unit(request) as session:
         identity = await limits.set_parental_limit(
             session=session,
             runtime=runtime_of(request),

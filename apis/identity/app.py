@@ -25,6 +25,7 @@ from codeflix.db import create_engine, database_check, session_factory
 from codeflix.mail import MailRelay, mailer_for
 from codeflix.migrations import upgrade
 from codeflix.platform import Platform
+from codeflix.unit_of_work import unit_of_work
 from codeflix.web import service_app
 
 
@@ -70,7 +71,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await upgrade(engine, SCHEMA)
-        async with sessions.begin() as session:
+        async with unit_of_work(sessions) as session:
             await seed_realm(session=session, realm=realm, now=runtime.clock.now())
             await ensure_signing_key(
                 session=session,

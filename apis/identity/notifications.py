@@ -29,6 +29,7 @@ from codeflix.events import (
     VideoEncodingFailed,
 )
 from codeflix.inbox import first_delivery
+from codeflix.unit_of_work import unit_of_work
 
 QUEUE = "identity.notifications"
 UPLOAD_ROLES = ("catalog-admin", "admin")
@@ -178,7 +179,7 @@ class NotificationsConsumer:
         notify = HANDLERS.get(envelope.type)
         if notify is None or envelope.version != 1:
             raise PermanentFailure("unsupported_event", f"{envelope.type} v{envelope.version}")
-        async with self.sessions() as session, session.begin():
+        async with unit_of_work(self.sessions) as session:
             if not await first_delivery(session, consumer=QUEUE, event_id=envelope.id):
                 return
             try:

@@ -21,6 +21,7 @@ from apis.identity.authorize import (
     with_query,
 )
 from apis.identity.config import REALM
+from apis.identity.deps import client_address, runtime_of, unit
 from apis.identity.logout import id_token_claims_of
 from codeflix.problems import Problem, UnprocessableContent
 
@@ -30,11 +31,6 @@ REGISTER_ACTION = f"/realms/{REALM}/login-actions/registration"
 CSRF_COOKIE = "codeflix_login_csrf"
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-
-
-def _runtime(request: Request) -> service.IdentityRuntime:
-    runtime: service.IdentityRuntime = request.app.state.runtime
-    return runtime
 
 
 def _auth_params(source: Any) -> dict[str, str]:
@@ -94,13 +90,13 @@ async def _form(request: Request) -> dict[str, str]:
 async def authorization_page(request: Request) -> Response:
     """The authorization endpoint: checks the request and shows the sign-in form."""
     params = _auth_params(request.query_params)
-    async with request.app.state.sessions.begin() as session:
+    async with unit(request) as session:
         try:
             await check_authorization_request(
                 session=session,
                 params=params,
-                issuer=_runtime(request).settings.issuer,
-                base_url=_runtime(request).redirect_base(str(request.base_url)),
+                issuer=runtime_of(request).settings.issuer,
+                base_url=runtime_of(request).redirect_base(str(request.base_url)),
             )
         except InvalidClientRequest as e:
             return _error_page(request, str(e))
@@ -121,9 +117,9 @@ async def authorization_page(request: Request) -> Response:
 async def sign_in(request: Request) -> Response:
     """The sign-in form's submission: on success, back to the client with a code."""
     form = await _form(request)
-    params, runtime = _auth_params(form), _runtime(request)
+    params, runtime = _auth_params(form), runtime_of(request)
     username = form.get("username", "")[:320]
-    async with request.app.state.sessions() as session:
+    async with unit(request) as session:
         try:
             auth = await check_authorization_request(
                 session=session,
@@ -149,7 +145,7 @@ async def sign_in(request: Request) -> Response:
                 runtime=runtime,
                 email=username,
                 password=form.get("password", ""),
-                address=request.client.host if request.client else "unknown",
+                address=client_address(request),
             )
         except Problem as e:
             return _login_page(request, params, username=username, error=e.detail, status=e.status)
@@ -163,7 +159,6 @@ async def sign_in(request: Request) -> Response:
             nonce=auth.nonce,
             code_challenge=auth.code_challenge,
         )
-        await session.commit()
     location = with_query(
         auth.redirect_uri, {"code": code, "state": auth.state, "iss": runtime.settings.issuer}
     )
@@ -205,16 +200,15 @@ async def register(request: Request) -> Response:
             error="This form has expired; please try again.",
         )
     try:
-        async with request.app.state.sessions() as session:
+        async with unit(request) as session:
             await recovery.sign_up(
                 session=session,
-                runtime=_runtime(request),
+                runtime=runtime_of(request),
                 email=email,
                 password=form.get("password", ""),
                 name=name,
-                address=request.client.host if request.client else "unknown",
+                address=client_address(request),
             )
-            await session.commit()
     except UnprocessableContent as e:
         errors = {str(err["loc"][-1]): err["msg"] for err in e.errors}
         return _register_page(
@@ -230,7 +224,7 @@ async def register(request: Request) -> Response:
         return _register_page(
             request, params, email=email, name=name, errors={}, error=e.detail, status=e.status
         )
-    _runtime(request).wake_mail()
+    runtime_of(request).wake_mail()
     return RedirectResponse(
         f"{OIDC}/auth?{urlencode({**params, 'registered': '1'})}", status_code=303
     )
@@ -243,8 +237,8 @@ async def logout_page(request: Request) -> Response:
 
 
 async def browser_logout(request: Request, params: dict[str, str]) -> Response:
-    runtime = _runtime(request)
-    async with request.app.state.sessions.begin() as session:
+    runtime = runtime_of(request)
+    async with unit(request) as session:
         claims = None
         if params.get("id_token_hint"):
             claims = await id_token_claims_of(

@@ -7,7 +7,8 @@ from fastapi.responses import HTMLResponse
 
 from apis.identity import recovery
 from apis.identity.config import REALM
-from apis.identity.pages import _csrf_ok, _form, _render, _runtime, templates
+from apis.identity.deps import client_address, runtime_of, unit
+from apis.identity.pages import _csrf_ok, _form, _render, templates
 from codeflix.problems import Problem
 
 ACTIONS = f"/realms/{REALM}/login-actions"
@@ -25,17 +26,16 @@ def _message(request: Request, title: str, message: str, *, status: int = 200) -
     return response
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @router.get(f"{ACTIONS}/verify-email", response_model=None)
 async def verify_email(request: Request, token: str = "") -> Response:
     """The confirmation link of a new account."""
     try:
-        async with request.app.state.sessions.begin() as session:
+        async with unit(request) as session:
             email = await recovery.confirm_email(
-                session=session, runtime=_runtime(request), token=token, address=_address(request)
+                session=session,
+                runtime=runtime_of(request),
+                token=token,
+                address=client_address(request),
             )
     except Problem as e:
         return _message(request, "Cannot confirm", e.detail.capitalize() + ".", status=e.status)
@@ -66,14 +66,17 @@ async def forgot(request: Request) -> Response:
     if not _csrf_ok(request, form):
         return _forgot_page(request, email=email, error=EXPIRED_FORM, status=400)
     try:
-        async with request.app.state.sessions.begin() as session:
+        async with unit(request) as session:
             await recovery.request_password_reset(
-                session=session, runtime=_runtime(request), email=email, address=_address(request)
+                session=session,
+                runtime=runtime_of(request),
+                email=email,
+                address=client_address(request),
             )
     except Problem as e:
         return _forgot_page(request, email=email, error=e.detail, status=e.status)
-    _runtime(request).wake_mail()
-    minutes = _runtime(request).settings.reset_link_minutes
+    runtime_of(request).wake_mail()
+    minutes = runtime_of(request).settings.reset_link_minutes
     return _message(
         request,
         "Check your mail",
@@ -103,19 +106,19 @@ async def reset(request: Request) -> Response:
     if not _csrf_ok(request, form):
         return _reset_page(request, token, error=EXPIRED_FORM, status=400)
     try:
-        async with request.app.state.sessions.begin() as session:
+        async with unit(request) as session:
             await recovery.reset_password(
                 session=session,
-                runtime=_runtime(request),
+                runtime=runtime_of(request),
                 token=token,
                 password=form.get("password", ""),
-                address=_address(request),
+                address=client_address(request),
             )
     except Problem as e:
         if e.status == 422:
             return _reset_page(request, token, error=e.detail, status=422)
         return _message(request, "Cannot reset", e.detail.capitalize() + ".", status=e.status)
-    _runtime(request).wake_mail()
+    runtime_of(request).wake_mail()
     return _message(
         request,
         "Password changed",

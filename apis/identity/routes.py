@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import unquote
 
@@ -15,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apis.identity import codes, grants, metrics, pages, recovery, service
 from apis.identity.config import REALM
+from apis.identity.deps import client_address, runtime_of, unit
 from apis.identity.keys import JWKS_MAX_AGE_SECONDS
 from apis.identity.logout import logout_with_refresh_token, revoke_token
 from apis.identity.schemas import AccountAccepted, AccountCreate, UserInfo
@@ -24,24 +23,6 @@ from codeflix.problems import Unauthorized
 OIDC = f"/realms/{REALM}/protocol/openid-connect"
 router = APIRouter()
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-def runtime_of(request: Request) -> service.IdentityRuntime:
-    runtime: service.IdentityRuntime = request.app.state.runtime
-    return runtime
-
-
-@asynccontextmanager
-async def begin(request: Request) -> AsyncIterator[AsyncSession]:
-    """A transaction: committed when the block ends, rolled back on an error. The service may
-    commit earlier inside it (an attempt counted before the work it limits)."""
-    async with request.app.state.sessions() as session:
-        yield session
-        await session.commit()
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def client_credentials_of(request: Request, form: dict[str, str]) -> tuple[str, str | None]:
@@ -111,7 +92,7 @@ async def discovery(request: Request) -> dict[str, Any]:
 async def certs(request: Request, response: Response) -> dict[str, object]:
     """The JSON Web Key Set: every public key a valid token may be signed with."""
     runtime = runtime_of(request)
-    async with begin(request) as session:
+    async with unit(request) as session:
         ring = await runtime.keys.ring(session=session, now=runtime.clock.now())
     # Verifiers keep the keys no longer than this, so a withdrawn key stops working soon.
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
@@ -124,7 +105,7 @@ async def token(request: Request) -> JSONResponse:
     runtime, form = runtime_of(request), await form_of(request)
     client_id, secret = client_credentials_of(request, form)
     grant_type = form.get("grant_type", "")
-    async with begin(request) as session:
+    async with unit(request) as session:
         client = await grants.authenticate_client(
             session=session, client_id=client_id, client_secret=secret
         )
@@ -183,7 +164,7 @@ async def _grant(
 @router.post(f"{OIDC}/userinfo", response_model=UserInfo)
 async def userinfo(request: Request, user: CurrentUser) -> UserInfo:
     """Claims about the signed-in user (the session must still be open)."""
-    async with begin(request) as session:
+    async with unit(request) as session:
         if not await service.session_is_open(session=session, claims=user.claims):
             raise Unauthorized(
                 "the session has ended",
@@ -204,7 +185,7 @@ async def revoke(request: Request) -> Response:
     """RFC 7009 revocation: answers 200 whether or not the token was known."""
     form = await form_of(request)
     client_id, secret = client_credentials_of(request, form)
-    async with begin(request) as session:
+    async with unit(request) as session:
         client = await grants.authenticate_client(
             session=session, client_id=client_id, client_secret=secret
         )
@@ -220,7 +201,7 @@ async def logout(request: Request) -> Response:
     form = await form_of(request)
     if "refresh_token" in form:
         client_id, secret = client_credentials_of(request, form)
-        async with begin(request) as session:
+        async with unit(request) as session:
             client = await grants.authenticate_client(
                 session=session, client_id=client_id, client_secret=secret
             )
@@ -237,7 +218,7 @@ async def logout(request: Request) -> Response:
 @router.post("/api/v1/accounts", status_code=201, response_model=AccountAccepted)
 async def create_account(request: Request, account: AccountCreate) -> AccountAccepted:
     """Sign up with an email address and a password."""
-    async with begin(request) as session:
+    async with unit(request) as session:
         email = await recovery.sign_up(
             session=session,
             runtime=runtime_of(request),
