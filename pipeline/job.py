@@ -101,11 +101,14 @@ class LadderDecision(BaseModel):
     quality: Literal["per-title", "fixed"]
     # per-title: bits per pixel of the constant-quality trial encodes (pipeline.complexity)
     complexity: float | None = None
+    # per-title: bits ~ pixels ** size_exponent between the trial's sizes
+    size_exponent: float | None = None
     sample_starts: list[float] = []  # seconds into the master
     sample_seconds: float = 0.0  # of video, all samples together
     sample_cpu_seconds: float = 0.0  # what measuring cost this run
     bitrates: dict[str, int] = {}  # rung name -> target bitrate, bits per second
     max_bitrates: dict[str, int] = {}  # rung name -> VBV ceiling
+    crfs: dict[str, int] = {}  # rung name -> x264's CRF, for the rungs at constant quality
 
 
 class PlayableStream(BaseModel):

@@ -9,6 +9,7 @@ across the ladder.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -36,19 +37,28 @@ AUDIO_BITRATE = 128_000
 AUDIO_SAMPLE_RATE = 48_000
 VBV_RATIO = 1.5  # the VBV ceiling over the target: room for hard scenes, bounded peaks
 
-# Per-title: every rung is encoded at the constant quality of the trial encodes
-# (pipeline.complexity), under a VBV ceiling set from what the trials predict for the rung: the
-# trial's bits per pixel at the top rung's size, scaled to the rung's size. At a constant
-# quality the bits of a picture grow more slowly than its pixels (about as pixels ** 0.75 for
-# natural video), so smaller rungs are predicted generously: the ceiling must not bite where the
-# content is merely detailed, only where it is uncompressible.
-PER_TITLE_CRF = 23
+# Per-title: every rung is encoded at constant quality under a VBV ceiling set from what the
+# trial encodes (pipeline.complexity) predict for the rung at their CRF: the trial's bits per
+# pixel, scaled from the measured sizes to the rung's by the measured size exponent (bits grow
+# more slowly than pixels at a constant quality: about as pixels ** 0.75 for natural video).
+PER_TITLE_CRF = 23  # the trial encodes' constant quality, and the 720p-and-larger rungs'
 REFERENCE_PIXELS = 640 * 360  # complexity is quoted per pixel of a picture this size
-SIZE_EXPONENT = 0.75
+SIZE_EXPONENT = 0.75  # when only one size was measured (a ladder of one rung)
 PER_TITLE_FLOOR = 0.10  # of the fixed rung's rate: the ceiling of the easiest content
 # The VBV ceiling over the prediction: a few seconds of samples can miss the title's hardest
 # scenes, and constant quality should reach them; the rung's cap still bounds the ceiling.
 PER_TITLE_HEADROOM = 3.0
+# Each rung's CRF (per_title_crf). Rungs smaller than 720p are watched upscaled by the player,
+# which magnifies their coding errors, and the fixed ladder gives them as many bits per pixel as
+# its top rung: on flat or sharp synthetic pictures far more than CRF 23 spends there, so that
+# the fixed ladder's small rungs are 0.6-2.1 dB better than CRF 23's. Hence two CRF steps lower
+# per octave of upscaling to 720p, at most three (480p: 22, 360p: 21, 240p: 20), calibrated on
+# the per-title benchmark: one step less at 360p misses the quality floor on the slow pan.
+WATCHED_AT = 720
+CRF_STEPS_PER_UPSCALE_OCTAVE = 2
+MAX_CRF_STEPS_DOWN = 3
+# x264 at a constant quality: the bits halve about every six CRF steps.
+CRF_STEPS_PER_RATE_OCTAVE = 6
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ class Rung:
     max_bitrate: int  # VBV ceiling
     level: str  # H.264 level, e.g. "3.1"
     # Per-title: x264's constant quality under the VBV ceiling (``bitrate`` is then what the
-    # trial encodes predict); None: average bitrate ``bitrate`` (the fixed ladder).
+    # trial encodes predict at CRF 23); None: average bitrate ``bitrate`` (the fixed ladder).
     crf: int | None = None
 
     @property
@@ -184,37 +194,69 @@ def rung_cap(rung: Rung) -> int:
     return BITRATE_CAPS.get(side) or _nearest_cap(side)
 
 
-def per_title_bitrate(bits_per_pixel: float, rung: Rung, frame_rate: Fraction) -> int:
+def per_title_bitrate(
+    bits_per_pixel: float,
+    rung: Rung,
+    frame_rate: Fraction,
+    size_exponent: float = SIZE_EXPONENT,
+) -> int:
     """The target bitrate of ``rung`` (as the fixed ladder made it) for a master of this complexity.
 
-    ``bits_per_pixel`` is the trial encodes' measurement at ``REFERENCE_PIXELS``. The result
-    never falls below a tenth of the fixed rate nor rises above the rung's cap, and it never
-    decreases as the complexity grows.
+    ``bits_per_pixel`` is the trial encodes' measurement at ``REFERENCE_PIXELS`` and CRF 23,
+    ``size_exponent`` how their bits grew with the picture. The result never falls below a
+    tenth of the fixed rate nor rises above the rung's cap, and it never decreases as the
+    complexity grows.
     """
     pixels = rung.width * rung.height
-    per_second = bits_per_pixel * REFERENCE_PIXELS ** (1 - SIZE_EXPONENT) * pixels**SIZE_EXPONENT
-    wanted = int(per_second * float(frame_rate))
+    per_frame = bits_per_pixel * REFERENCE_PIXELS ** (1 - size_exponent) * pixels**size_exponent
+    wanted = int(per_frame * float(frame_rate))
     floor = int(rung.bitrate * PER_TITLE_FLOOR)
     return max(floor, min(rung_cap(rung), wanted))
 
 
-def per_title_ladder(ladder: Ladder, bits_per_pixel: float) -> Ladder:
+def per_title_crf(rung: Rung, prediction: int) -> int:
+    """The constant quality of ``rung`` (as the fixed ladder made it) when CRF 23 should spend
+    ``prediction`` bits per second on it: of two rules, the one that spends less.
+
+    1. By size: CRF 23 for rungs of 720p and larger, lower for the smaller rungs that players
+       upscale (``CRF_STEPS_PER_UPSCALE_OCTAVE``). This keeps the small rungs of easy content
+       near the fixed ladder's quality.
+    2. At most about the fixed ladder's rate: where CRF 23 would spend more than the fixed
+       rung's bitrate (detailed content on small rungs, where 0.08 bit per pixel is thin), the
+       CRF rises to where it should spend that rate, rounded towards more bits. At equal bits
+       constant quality places them better than the fixed ladder's average bitrate, so such a
+       rung keeps about the fixed ladder's quality (in the benchmark from 0.1 dB under it to
+       2.4 dB over) without costing much more than it.
+    """
+    side = min(rung.width, rung.height)
+    upscale_octaves = max(0.0, math.log2(WATCHED_AT / side))
+    steps_down = min(MAX_CRF_STEPS_DOWN, round(CRF_STEPS_PER_UPSCALE_OCTAVE * upscale_octaves))
+    by_size = PER_TITLE_CRF - steps_down
+    overspend_octaves = math.log2(prediction / rung.bitrate)
+    at_fixed_rate = PER_TITLE_CRF + math.floor(CRF_STEPS_PER_RATE_OCTAVE * overspend_octaves)
+    return max(by_size, at_fixed_rate)
+
+
+def per_title_ladder(
+    ladder: Ladder, bits_per_pixel: float, size_exponent: float = SIZE_EXPONENT
+) -> Ladder:
     """``ladder`` (as the fixed ladder made it) with its rate control set from complexity.
 
     A rung whose prediction (``per_title_bitrate``) is under its cap is encoded at constant
-    quality under a VBV ceiling of three times the prediction (never above the cap): a simple
-    master gets what constant quality needs, far below the fixed ladder's rate. A rung whose
-    prediction reaches the cap cannot afford constant quality; it gets the cap as an average
-    bitrate, with the fixed ladder's VBV, so a complex master is not starved at the fixed
-    ladder's bits per pixel and every chunk of it spends the same.
+    quality (``per_title_crf``) under a VBV ceiling of three times the prediction (never above
+    the cap): a simple master gets what constant quality needs, far below the fixed ladder's
+    rate. A rung whose prediction reaches the cap cannot afford constant quality; it gets the
+    cap as an average bitrate, with the fixed ladder's VBV, so a complex master is not starved
+    at the fixed ladder's bits per pixel and every chunk of it spends the same.
     """
     rungs = []
     for rung in ladder.rungs:
-        bitrate = per_title_bitrate(bits_per_pixel, rung, ladder.frame_rate)
+        bitrate = per_title_bitrate(bits_per_pixel, rung, ladder.frame_rate, size_exponent)
         cap = rung_cap(rung)
         if bitrate >= cap:
             rungs.append(replace(rung, bitrate=cap, max_bitrate=int(cap * VBV_RATIO), crf=None))
             continue
         ceiling = min(cap, int(bitrate * PER_TITLE_HEADROOM))
-        rungs.append(replace(rung, bitrate=bitrate, max_bitrate=ceiling, crf=PER_TITLE_CRF))
+        crf = per_title_crf(rung, bitrate)
+        rungs.append(replace(rung, bitrate=bitrate, max_bitrate=ceiling, crf=crf))
     return replace(ladder, rungs=tuple(rungs))

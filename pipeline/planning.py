@@ -27,10 +27,11 @@ def plan_job(
         # The same master always measures the same, so a resumed job plans the same ladder
         # and finds the same job id (the ladder's bitrates are part of it).
         complexity = measure_complexity(source, ladder, request.storage_options)
-        ladder = per_title_ladder(ladder, complexity.bits_per_pixel)
+        ladder = per_title_ladder(ladder, complexity.bits_per_pixel, complexity.size_exponent)
         decision = LadderDecision(
             quality="per-title",
             complexity=complexity.bits_per_pixel,
+            size_exponent=complexity.size_exponent,
             sample_starts=list(complexity.sample_starts),
             sample_seconds=complexity.sample_seconds,
             sample_cpu_seconds=complexity.cpu_seconds,
@@ -63,5 +64,6 @@ def _with_bitrates(decision: LadderDecision, ladder: Ladder) -> LadderDecision:
         update={
             "bitrates": {r.name: r.bitrate for r in ladder.rungs},
             "max_bitrates": {r.name: r.max_bitrate for r in ladder.rungs},
+            "crfs": {r.name: r.crf for r in ladder.rungs if r.crf is not None},
         }
     )

@@ -70,13 +70,18 @@ def test_the_command_encodes_per_title_and_keeps_the_fixed_ladder_on_request(
         runs[quality] = json.loads(saved.read_text())
     per_title, fixed = runs["per-title"]["ladder"], runs["fixed"]["ladder"]
     assert per_title["quality"] == "per-title" and per_title["complexity"] > 0
+    # One rung: one size measured; the pattern is under the cap, so at a constant quality.
+    assert per_title["size_exponent"] == 0.75 and list(per_title["crfs"]) == ["180p"]
+    assert 20 <= per_title["crfs"]["180p"] <= 27
     assert fixed == {
         "quality": "fixed",
         "complexity": None,
+        "size_exponent": None,
         "sample_starts": [],
         "sample_seconds": 0.0,
         "sample_cpu_seconds": 0.0,
         "bitrates": {"180p": 200_000},
         "max_bitrates": {"180p": 300_000},
+        "crfs": {},
     }
     assert runs["per-title"]["job_id"] != runs["fixed"]["job_id"]
