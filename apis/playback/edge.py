@@ -19,12 +19,15 @@ from fastapi.responses import Response, StreamingResponse
 
 from apis.playback.grants import ExpiredGrant, Grant, GrantSigner, InvalidGrant
 from apis.playback.media import (
+    SMALL_RANGE,
     UnsatisfiableRange,
     content_type,
     object_info,
     parse_range,
+    read_range,
     read_whole,
     servable,
+    small_object,
     stream_range,
 )
 from apis.playback.playlists import is_master_playlist, limit_master_playlist, variant_uris_above
@@ -89,11 +92,15 @@ class MediaEdge:
     async def _object(
         self, grant: Grant, key: str, headers: Mapping[str, str], now: float, head: bool
     ) -> Response:
-        info = await object_info(self.store, key)
+        wanted = headers.get("range")
+        whole: bytes | None = None
+        if head or wanted or headers.get("if-none-match"):
+            info = await object_info(self.store, key)
+        else:
+            info, whole = await small_object(self.store, key)
         common = {**_cache_headers(grant, now, key), "ETag": info.etag}
         if info.etag in _tags(headers.get("if-none-match")):
             return Response(status_code=304, headers=common)
-        wanted = headers.get("range")
         if_range = headers.get("if-range")
         if if_range and if_range != info.etag:
             wanted = None  # the client's partial copy is of another version: send it whole
@@ -112,6 +119,11 @@ class MediaEdge:
         media_type = content_type(key)
         if head or start == end:
             return Response(status_code=status, headers=out, media_type=media_type)
+        if whole is not None and len(whole) == info.size:
+            return Response(whole, status_code=status, headers=out, media_type=media_type)
+        if end - start <= SMALL_RANGE:
+            part = await read_range(self.store, key, start, end)
+            return Response(part, status_code=status, headers=out, media_type=media_type)
         body = stream_range(self.store, key, start, end)
         return StreamingResponse(body, status_code=status, headers=out, media_type=media_type)
 
