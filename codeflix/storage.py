@@ -172,14 +172,19 @@ class ObjectStore:
     def exists(self, key: str) -> bool:
         return bool(self.fs.isfile(self.path(key)))
 
-    def size(self, key: str) -> int:
+    def info(self, key: str) -> dict[str, Any]:
+        """What the store says of one object (``size``, an ``ETag`` or ``mtime``); a folder
+        is no object."""
         try:
-            info = self.fs.info(self.path(key))
+            found: dict[str, Any] = self.fs.info(self.path(key))
         except FileNotFoundError as e:
             raise ObjectNotFound(key) from e
-        if info.get("type") == "directory":
+        if found.get("type") == "directory":
             raise ObjectNotFound(key)
-        return int(info["size"])
+        return found
+
+    def size(self, key: str) -> int:
+        return int(self.info(key)["size"])
 
     def list(self, prefix: str = "") -> list[str]:
         """Keys of every object under ``prefix`` (recursively), sorted."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 
-from codeflix.storage import ObjectNotFound, ObjectStore
+from codeflix.storage import ObjectStore
 
 READ_CHUNK = 256 * 1024
 # Read in one request and sent in one piece rather than streamed: a whole 4 s segment of the
@@ -97,12 +97,7 @@ class ObjectInfo:
 
 
 def _info(store: ObjectStore, key: str) -> ObjectInfo:
-    try:
-        found = store.fs.info(store.path(key))
-    except FileNotFoundError as e:
-        raise ObjectNotFound(key) from e
-    if found.get("type") == "directory":
-        raise ObjectNotFound(key)
+    found = store.info(key)
     size = int(found["size"])
     tag = found.get("ETag") or found.get("etag")
     if not tag:
