@@ -19,7 +19,7 @@ pytestmark = pytest.mark.timeout(600)
 def test_ctrl_c_mid_encode_stops_and_the_next_start_finishes_the_job(
     platform: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    master = make_master(tmp_path / "master.mp4", seconds=40)
+    master = make_master(tmp_path / "master.mp4", seconds=24)
     monkeypatch.setenv("CODEFLIX_DEMO_TITLE", "true")
     monkeypatch.setenv("CODEFLIX_DEMO_MASTER", str(master))
     monkeypatch.setenv("CODEFLIX_ENCODER_MAX_WORKERS", "1")  # a long job: there is a middle
