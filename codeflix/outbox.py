@@ -18,7 +18,6 @@ once (consumers deduplicate with :mod:`codeflix.inbox`), in the order it was wri
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
+from codeflix.background import PollingWorker
 from codeflix.bus.port import Bus
 from codeflix.db import session_factory
 from codeflix.events import Envelope
@@ -110,12 +110,15 @@ def wake_on_commit(
     return stop
 
 
-class OutboxRelay:
+class OutboxRelay(PollingWorker):
     """Background task that publishes committed outbox rows in order, then marks them sent.
 
-    Use as ``async with OutboxRelay(engine, bus): ...`` in a lifespan, or ``start()``/``stop()``.
-    When the bus is down the relay backs off and keeps the rows; nothing is lost.
+    Use as ``async with OutboxRelay(engine, bus): ...`` in a lifespan, or ``start()``/``stop()``;
+    ``wake()`` publishes now instead of at the next poll. When the bus is down the relay backs
+    off and keeps the rows; nothing is lost.
     """
+
+    task_name = "outbox-relay"
 
     def __init__(
         self,
@@ -127,37 +130,14 @@ class OutboxRelay:
         max_backoff: float = 5.0,
         keep_published: timedelta = timedelta(hours=1),
     ) -> None:
+        super().__init__()
         self._sessions = session_factory(engine)
         self._bus = bus
         self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._max_backoff = max_backoff
         self._keep_published = keep_published
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._published = domain_counter("outbox_published_total", "Events relayed.", ("type",))
-
-    async def __aenter__(self) -> OutboxRelay:
-        self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    def wake(self) -> None:
-        """Publish now instead of at the next poll (call after committing an event)."""
-        self._wake.set()
 
     async def relay_once(self) -> int:
         """Publish one batch of pending events; returns how many went out."""
@@ -214,9 +194,4 @@ class OutboxRelay:
                 backoff = min(backoff * 2, self._max_backoff)
             if sent >= self._batch_size:
                 continue
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
-            # that arrives as the wake-up does, and stop() would then wait forever.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(backoff):
-                    await self._wake.wait()
-            self._wake.clear()
+            await self._sleep(backoff)

@@ -11,7 +11,6 @@ one that window (after its 250, before the commit) can deliver twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from codeflix.background import PollingWorker
 from codeflix.clock import Clock, SystemClock
 from codeflix.db import session_factory
 from codeflix.mail.port import MailDelivery, Mailer, MailError, OutgoingMail, PermanentMailError
@@ -86,8 +86,10 @@ async def queue_mail(session: AsyncSession, mail: OutgoingMail, *, now: datetime
     return mail_id
 
 
-class MailRelay:
+class MailRelay(PollingWorker):
     """Background task sending queued messages; failures are retried with growing delays."""
+
+    task_name = "mail-relay"
 
     def __init__(
         self,
@@ -102,6 +104,7 @@ class MailRelay:
         max_attempts: int = 8,
         first_retry: timedelta = timedelta(seconds=30),
     ) -> None:
+        super().__init__()
         self._sessions = session_factory(engine)
         self._mailer = mailer
         self._sender = sender
@@ -112,32 +115,8 @@ class MailRelay:
         self._lease = lease
         self._max_attempts = max_attempts
         self._first_retry = first_retry
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._sent = domain_counter("mail_sent_total", "Messages handed to the mail server.", ())
         self._failed = domain_counter("mail_failures_total", "Failed sends.", ("final",))
-
-    async def __aenter__(self) -> MailRelay:
-        self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="mail-relay")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    def wake(self) -> None:
-        """Send now instead of at the next poll (call after committing a message)."""
-        self._wake.set()
 
     def message_id(self, mail_id: str) -> str:
         return f"<{mail_id}@{self._domain}>"
@@ -242,7 +221,4 @@ class MailRelay:
             except Exception:
                 # The database is away: the rows stay and the next round tries again.
                 log.warning("mail relay failed; retrying", exc_info=True)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._poll_interval):
-                    await self._wake.wait()
-            self._wake.clear()
+            await self._sleep(self._poll_interval)
