@@ -10,7 +10,6 @@ the attempt, guards the charge even if a lease runs out mid-call.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from apis.subscription.models import (
     new_id,
 )
 from apis.subscription.states import LIVE, Status
+from codeflix.background import PollingWorker
 from codeflix.clock import Clock
 from codeflix.unit_of_work import unit_of_work
 
@@ -39,8 +39,10 @@ KEEP_IDEMPOTENCY_KEYS = timedelta(days=1)
 KEEP_WEBHOOKS = timedelta(days=30)
 
 
-class RenewalScheduler:
+class RenewalScheduler(PollingWorker):
     """Finds due subscriptions and bills them; ``run_once`` is one pass, ``start`` loops."""
+
+    task_name = "subscription-renewals"
 
     def __init__(
         self,
@@ -56,18 +58,7 @@ class RenewalScheduler:
         self.sessions, self.gateway, self.clock, self.rules = sessions, gateway, clock, rules
         self.interval_seconds, self.lease, self.batch_size = interval_seconds, lease, batch_size
         self.owner = f"replica-{secrets.token_hex(6)}"
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="subscription-renewals")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        super().__init__()
 
     async def run_once(self) -> int:
         """Bill every subscription due now; returns how many this replica handled."""
@@ -94,7 +85,7 @@ class RenewalScheduler:
             )
         return int(keys.rowcount or 0) + int(webhooks.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def _loop(self) -> None:
+    async def _run(self) -> None:
         passes = 0
         while True:
             try:
@@ -106,7 +97,7 @@ class RenewalScheduler:
                 raise
             except Exception:  # the database may be away; the next pass tries again
                 log.warning("renewal pass failed; retrying", exc_info=True)
-            await asyncio.sleep(self.interval_seconds)
+            await self._sleep(self.interval_seconds)
 
     async def _claim_due(self) -> list[str]:
         now = self.clock.now()
