@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, Self
@@ -21,7 +22,7 @@ async def background(work: Coroutine[Any, Any, None], name: str) -> AsyncIterato
             await task
 
 
-class PollingWorker:
+class PollingWorker(ABC):
     """A task that works in rounds: a poll every so often, or at once when woken.
 
     The outbox and mail relays are built on it: a commit that queued rows wakes the worker
@@ -57,8 +58,9 @@ class PollingWorker:
         """Start the next round now instead of at the next poll."""
         self._wake.set()
 
+    @abstractmethod
     async def _run(self) -> None:
-        raise NotImplementedError
+        """The worker's rounds, until cancelled."""
 
     async def _sleep(self, seconds: float) -> None:
         """Wait ``seconds``, or less when woken."""

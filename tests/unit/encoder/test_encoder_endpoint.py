@@ -7,7 +7,6 @@ import contextlib
 import re
 import socket
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -23,7 +22,7 @@ from codeflix.bus.rabbitmq import RabbitMQBus
 from codeflix.storage import ObjectStore
 from entrypoints.cli import app as cli
 from tests.contracts.bus import Recorder, eventually
-from tests.unit.encoder.test_encoder_worker import MASTER_KEY, FakeEncodeRunner, upload, worker
+from tests.unit.encoder.test_encoder_worker import FakeEncodeRunner, upload, worker
 
 
 async def ready() -> None:
@@ -64,21 +63,6 @@ async def test_not_ready_names_the_failing_dependency_and_stays_alive() -> None:
     checks = readiness.json()["checks"]
     assert checks["ray"] == "ok"
     assert checks["broker"] == "error: ConnectionError: not connected to RabbitMQ"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> ObjectStore:
-    store = ObjectStore(f"file://{tmp_path / 'media'}")
-    store.write_bytes(MASTER_KEY, b"not really a video, the runner is a fake")
-    return store
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    bus = InMemoryBus()
-    await bus.start()
-    yield bus
-    await bus.close()
 
 
 async def test_metrics_count_jobs_started_completed_and_in_flight(

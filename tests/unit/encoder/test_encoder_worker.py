@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from pydantic import ValidationError
@@ -19,9 +18,7 @@ from codeflix.storage import ObjectStore
 from pipeline.errors import ChunkFailed, UnplayableMaster
 from pipeline.job import EncodeProgress, EncodeRequest, EncodeResult, PlayableStream
 from tests.contracts.bus import Recorder, eventually
-
-MASTER_KEY = "uploads/v1/master.mp4"
-
+from tests.unit.encoder.conftest import MASTER_KEY
 
 RENDITION = {
     "name": "360p",
@@ -93,21 +90,6 @@ class FakeEncodeRunner:
         finally:
             with self._lock:
                 self.running -= 1
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> ObjectStore:
-    store = ObjectStore(f"file://{tmp_path / 'media'}")
-    store.write_bytes(MASTER_KEY, b"not really a video, the runner is a fake")
-    return store
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    bus = InMemoryBus()
-    await bus.start()
-    yield bus
-    await bus.close()
 
 
 @pytest.fixture
