@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+
+from codeflix.bus import InMemoryBus
 
 
 class NetworkAccessInUnitTest(RuntimeError):
@@ -40,3 +43,11 @@ def _no_network_no_ray(monkeypatch: pytest.MonkeyPatch) -> None:
         raise NetworkAccessInUnitTest("unit test tried to start Ray; move it to tests/integration")
 
     monkeypatch.setattr(ray, "init", no_ray)
+
+
+@pytest.fixture
+async def bus() -> AsyncIterator[InMemoryBus]:
+    bus = InMemoryBus()
+    await bus.start()
+    yield bus
+    await bus.close()

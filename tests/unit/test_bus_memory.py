@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
 from codeflix.bus import BusError, InMemoryBus
 from tests.contracts.bus import BusContract, Recorder, uploaded
-
-
-@pytest.fixture
-async def bus() -> AsyncIterator[InMemoryBus]:
-    bus = InMemoryBus()
-    await bus.start()
-    yield bus
-    await bus.close()
 
 
 @pytest.fixture
