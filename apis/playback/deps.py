@@ -36,13 +36,15 @@ class Playback:
         return request_base_url.rstrip("/")
 
 
-def _playback(request: Request) -> Playback:
+async def _playback(request: Request) -> Playback:
+    # async: FastAPI would run a plain function in a worker thread on every request.
     playback: Playback = request.app.state.playback
     return playback
 
 
 def _sessions(request: Request) -> Sessions:
-    return _playback(request).sessions
+    sessions: Sessions = request.app.state.playback.sessions
+    return sessions
 
 
 PlaybackDep = Annotated[Playback, Depends(_playback)]

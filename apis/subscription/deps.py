@@ -33,13 +33,15 @@ class Services:
     rules: BillingRules
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async: FastAPI would run a plain function in a worker thread on every request.
     built: Services = request.app.state.subscription
     return built
 
 
 def sessions(request: Request) -> Sessions:
-    return services(request).sessions
+    found: Sessions = request.app.state.subscription.sessions
+    return found
 
 
 class EmailNotVerified(Forbidden):
