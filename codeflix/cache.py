@@ -6,11 +6,17 @@ concurrent misses of one key share a single load, and is emptied at once when th
 commits a change (:func:`clear_after_writes`), so a process always reads its own writes. Other
 processes (replicas, workers) see a change within ``ttl``: the price of not asking the database
 every time, well below what a CDN or a player's own caching already adds.
+
+With ``stale_for`` an answer past its ``ttl`` is still given for that long while a background
+load replaces it (stale-while-revalidate), so no request waits for the database because a
+page's time ran out. A load that may run in the background must not use anything of the
+request that asked (its session ends with the request): it opens its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
@@ -22,29 +28,48 @@ from sqlalchemy.orm import Session
 Key = TypeVar("Key", bound=Hashable)
 Value = TypeVar("Value")
 
+log = logging.getLogger(__name__)
+
 
 class _Abandoned(Exception):
     """The request loading an answer went away before it had it."""
 
 
 class ReadCache(Generic[Key, Value]):
-    """Answers kept ``ttl`` seconds, at most ``max_entries`` of them (least recent out)."""
+    """Answers kept ``ttl`` seconds, then given ``stale_for`` more while a background load
+    replaces them; at most ``max_entries`` of them (least recent out)."""
 
     def __init__(
-        self, *, ttl: float, max_entries: int = 1024, clock: Callable[[], float] = time.monotonic
+        self,
+        *,
+        ttl: float,
+        stale_for: float = 0.0,
+        max_entries: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ttl, self.max_entries, self.clock = ttl, max_entries, clock
+        self.ttl, self.stale_for, self.max_entries, self.clock = ttl, stale_for, max_entries, clock
+        # key -> (fresh until, value)
         self._entries: OrderedDict[Key, tuple[float, Value]] = OrderedDict()
         self._loading: dict[Key, asyncio.Future[Value]] = {}
+        self._refreshes: set[asyncio.Task[Value]] = set()
         self._generation = 0  # bumped by clear(): a load begun before it is not kept
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.stale_hits = 0
 
     async def get(self, key: Key, load: Callable[[], Awaitable[Value]]) -> Value:
         """The cached answer for ``key``, or what ``load()`` returns (then kept)."""
         entry = self._entries.get(key)
-        if entry is not None and entry[0] > self.clock():
+        now = self.clock()
+        if entry is not None and entry[0] > now:
             self._entries.move_to_end(key)
             self.hits += 1
+            return entry[1]
+        if entry is not None and entry[0] + self.stale_for > now:
+            # Past its time but within the grace: answer now, replace it in the background.
+            self.stale_hits += 1
+            if key not in self._loading:
+                refresh = asyncio.create_task(self._load(key, load, self._claim(key)))
+                self._refreshes.add(refresh)
+                refresh.add_done_callback(self._refreshed)
             return entry[1]
         if key in self._loading:  # another request is already asking: share its answer
             self.hits += 1
@@ -53,9 +78,18 @@ class ReadCache(Generic[Key, Value]):
             except _Abandoned:
                 pass  # its client left before the answer came: ask ourselves
         self.misses += 1
-        generation = self._generation
+        return await self._load(key, load, self._claim(key))
+
+    def _claim(self, key: Key) -> asyncio.Future[Value]:
+        """Mark ``key`` as being loaded (at once, so the next asker shares this load)."""
         future: asyncio.Future[Value] = asyncio.get_running_loop().create_future()
         self._loading[key] = future
+        return future
+
+    async def _load(
+        self, key: Key, load: Callable[[], Awaitable[Value]], future: asyncio.Future[Value]
+    ) -> Value:
+        generation = self._generation
         try:
             value = await load()
         except BaseException as e:
@@ -73,10 +107,23 @@ class ReadCache(Generic[Key, Value]):
                 self._entries.popitem(last=False)
         return value
 
+    def _refreshed(self, refresh: asyncio.Task[Value]) -> None:
+        self._refreshes.discard(refresh)
+        if not refresh.cancelled() and refresh.exception() is not None:
+            # The stale answer stays until its grace ends; then a request loads it and sees
+            # the error itself.
+            log.warning("refreshing a cached answer failed", exc_info=refresh.exception())
+
     def clear(self) -> None:
         """Forget every answer (this process changed what they were read from)."""
         self._generation += 1
         self._entries.clear()
+
+    async def close(self) -> None:
+        """Stop the background loads (before what they read from is closed)."""
+        for refresh in list(self._refreshes):
+            refresh.cancel()
+        await asyncio.gather(*self._refreshes, return_exceptions=True)
 
 
 def clear_after_writes(

@@ -69,7 +69,9 @@ def create_app(
     uploads = Uploads(settings=settings, store=store, target=target)
     encoder_board = EncoderBoard()
     # Every viewer's home page asks for the same few pages of videos; they change rarely.
-    browse_pages: ReadCache[Hashable, Any] = ReadCache(ttl=settings.browse_cache_seconds)
+    browse_pages: ReadCache[Hashable, Any] = ReadCache(
+        ttl=settings.browse_cache_seconds, stale_for=settings.browse_cache_stale_seconds
+    )
     clear_after_writes(session_class, browse_pages)
     broadcaster = MediaBroadcaster(
         queue_size=settings.live_queue_size, keepalive_seconds=settings.live_keepalive_seconds
@@ -102,6 +104,7 @@ def create_app(
                 finally:
                     broadcaster.close()
                     stop_waking()
+                    await browse_pages.close()
         await engine.dispose()
 
     app = service_app(

@@ -14,10 +14,12 @@ from apis.catalog.deps import (
     Cursor,
     Limit,
     SessionDep,
+    SessionsDep,
     YearFilter,
 )
 from codeflix.auth import CurrentUser
 from codeflix.ratings import allowed_ratings, max_rating_of
+from codeflix.unit_of_work import unit_of_work
 
 router = APIRouter(prefix="/api/v1")
 
@@ -55,7 +57,7 @@ async def list_genres(
 
 @router.get("/videos")
 async def list_videos(
-    session: SessionDep,
+    sessions: SessionsDep,
     user: CurrentUser,
     pages: BrowsePagesDep,
     category: uuid.UUID | None = None,
@@ -73,21 +75,25 @@ async def list_videos(
     filters = (category, genre, cast_member, year, rating, ratings, sort, cursor, limit)
 
     async def read_page() -> schemas.Page[schemas.VideoView]:
-        rows, next_cursor = await queries.list_videos(
-            session,
-            published=True,
-            category=category,
-            genre=genre,
-            cast_member=cast_member,
-            year=year,
-            rating=rating,
-            ratings=ratings,
-            sort=sort,
-            sorts=queries.BROWSE_SORTS,
-            cursor=cursor,
-            limit=limit,
-        )
-        return schemas.Page(items=[browse.video_view(v) for v in rows], next_cursor=next_cursor)
+        # A session of its own: the page may be read again in the background, after the
+        # request that asked has ended.
+        async with unit_of_work(sessions) as session:
+            rows, next_cursor = await queries.list_videos(
+                session,
+                published=True,
+                category=category,
+                genre=genre,
+                cast_member=cast_member,
+                year=year,
+                rating=rating,
+                ratings=ratings,
+                sort=sort,
+                sorts=queries.BROWSE_SORTS,
+                cursor=cursor,
+                limit=limit,
+            )
+            views = [browse.video_view(v) for v in rows]
+        return schemas.Page(items=views, next_cursor=next_cursor)
 
     # The same page for everyone with the same filters and parental limit.
     page: schemas.Page[schemas.VideoView] = await pages.get(("videos", *filters), read_page)

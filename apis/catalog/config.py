@@ -43,6 +43,13 @@ class CatalogSettings(ServiceSettings):
         le=60,
         description="how long a process reuses a browse page it read (its own writes clear it)",
     )
+    browse_cache_stale_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="after that, how long the old page is still answered while it is read again "
+        "in the background (no request waits for the database when a page's time runs out)",
+    )
     migrate_on_start: bool = Field(
         default=True, description="apply the Alembic migrations when the service starts"
     )

@@ -117,6 +117,71 @@ async def test_the_least_recently_used_answers_go_beyond_the_limit() -> None:
     assert load.calls == 4
 
 
+async def test_a_stale_answer_is_given_at_once_while_a_background_load_replaces_it() -> None:
+    clock, load = FakeClock(), Loads()
+    cache: ReadCache[str, int] = ReadCache(ttl=2.0, stale_for=10.0, clock=clock)
+    assert await cache.get("page", load) == 1
+    clock.now += 3.0  # past its time, within the grace
+    load.gate = asyncio.Event()  # the database is slow to answer the refresh
+    askers = await asyncio.gather(*(cache.get("page", load) for _ in range(5)))
+    assert askers == [1] * 5  # nobody waited for it
+    assert load.calls == 2  # one refresh for all five
+    load.gate.set()
+    await asyncio.sleep(0.01)
+    assert await cache.get("page", load) == 2  # the refreshed answer, fresh again
+    assert load.calls == 2
+    assert cache.stale_hits == 5
+
+
+async def test_past_the_grace_an_answer_is_loaded_while_the_asker_waits() -> None:
+    clock, load = FakeClock(), Loads()
+    cache: ReadCache[str, int] = ReadCache(ttl=2.0, stale_for=10.0, clock=clock)
+    assert await cache.get("page", load) == 1
+    clock.now += 12.5
+    assert await cache.get("page", load) == 2
+    assert cache.stale_hits == 0
+
+
+async def test_a_failed_refresh_keeps_the_stale_answer_until_its_grace_ends(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()
+    cache: ReadCache[str, int] = ReadCache(ttl=2.0, stale_for=10.0, clock=clock)
+    assert await cache.get("page", Loads()) == 1
+
+    async def broken() -> int:
+        raise ConnectionError("database away")
+
+    clock.now += 3.0
+    assert await cache.get("page", broken) == 1
+    await asyncio.sleep(0.01)
+    assert "refreshing a cached answer failed" in caplog.text
+    assert await cache.get("page", broken) == 1  # tried again, still the old answer
+    clock.now += 10.0
+    with pytest.raises(ConnectionError):
+        await cache.get("page", broken)  # no answer young enough: the asker sees the error
+
+
+async def test_own_writes_are_never_answered_from_a_stale_page() -> None:
+    clock, load = FakeClock(), Loads()
+    cache: ReadCache[str, int] = ReadCache(ttl=2.0, stale_for=10.0, clock=clock)
+    assert await cache.get("page", load) == 1
+    clock.now += 3.0
+    cache.clear()  # this process wrote
+    assert await cache.get("page", load) == 2  # read again, not the stale 1
+
+
+async def test_close_stops_the_background_loads() -> None:
+    clock, load = FakeClock(), Loads()
+    cache: ReadCache[str, int] = ReadCache(ttl=2.0, stale_for=10.0, clock=clock)
+    assert await cache.get("page", load) == 1
+    clock.now += 3.0
+    load.gate = asyncio.Event()  # never set: the refresh would wait for ever
+    assert await cache.get("page", load) == 1
+    await asyncio.wait_for(cache.close(), 1.0)
+    assert not cache._refreshes
+
+
 class Base(DeclarativeBase):
     pass
 
