@@ -87,7 +87,13 @@ def create_app(
         sessions=sessions,
         signer=signer,
         entitlements=entitlements or SubscriptionEntitlements(),
-        edge=MediaEdge(store=store, signer=signer, clock=clock),
+        edge=MediaEdge(
+            store=store,
+            signer=signer,
+            clock=clock,
+            cache_seconds=settings.media_cache_seconds,
+            cache_objects=settings.media_cache_objects,
+        ),
         clock=clock,
         embedded=platform is not None,
     )

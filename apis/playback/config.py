@@ -37,6 +37,19 @@ class PlaybackSettings(ServiceSettings):
     media_base_url: str | None = Field(
         default=None, description="where viewers reach the media edge; default CODEFLIX_PUBLIC_URL"
     )
+    media_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="how long the Python media edge keeps a segment, init segment or image it "
+        "read in memory (0: read every request from the store); playlists are never kept",
+    )
+    media_cache_objects: int = Field(
+        default=64,
+        ge=1,
+        le=4096,
+        description="how many such objects a process keeps at most (each at most 4 MB)",
+    )
 
     def grant_signer(self) -> GrantSigner:
         """The signer built from the configured keys (or one derived from the secret key)."""

@@ -7,6 +7,11 @@ playlists, segments, init segments, images and WebVTT are media), and serves the
 and CORS for browser players.
 A grant that limits the height gets a master playlist without the taller rungs, and those
 rungs' playlists and segments are refused.
+
+Segments, init segments and images a process has just served are kept in memory for a few
+seconds: the viewers of a popular title ask for the same segments at about the same time, and
+each read from the store costs a trip to a worker thread that, on a small machine, costs more
+than sending the bytes. Playlists are always read again (a title still encoding grows them).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from fastapi.responses import Response, StreamingResponse
 from apis.playback.grants import ExpiredGrant, Grant, GrantSigner, InvalidGrant
 from apis.playback.media import (
     SMALL_RANGE,
+    ObjectInfo,
     UnsatisfiableRange,
     content_type,
     object_info,
@@ -31,6 +37,7 @@ from apis.playback.media import (
     stream_range,
 )
 from apis.playback.playlists import is_master_playlist, limit_master_playlist, variant_uris_above
+from codeflix.cache import ReadCache
 from codeflix.clock import Clock, epoch_seconds
 from codeflix.observability import domain_counter
 from codeflix.problems import problem_response
@@ -56,8 +63,21 @@ refusals = domain_counter("media_refusals_total", "Media requests refused, by re
 class MediaEdge:
     """Checks grants and serves objects; one per app, sharing the store and the signer."""
 
-    def __init__(self, *, store: ObjectStore, signer: GrantSigner, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        store: ObjectStore,
+        signer: GrantSigner,
+        clock: Clock,
+        cache_seconds: float = 0.0,
+        cache_objects: int = 64,
+    ) -> None:
         self.store, self.signer, self.clock = store, signer, clock
+        # key -> (size and validator, the bytes when at most SMALL_RANGE); at most
+        # cache_objects times 4 MB of memory.
+        self._recent: ReadCache[str, tuple[ObjectInfo, bytes | None]] | None = (
+            ReadCache(ttl=cache_seconds, max_entries=cache_objects) if cache_seconds > 0 else None
+        )
         # (prefix, max height) -> (read at, relative paths of the rungs it may not load); read
         # again after a while so a re-encoded ladder is picked up.
         self._blocked: dict[tuple[str, int], tuple[float, frozenset[str]]] = {}
@@ -94,7 +114,9 @@ class MediaEdge:
     ) -> Response:
         wanted = headers.get("range")
         whole: bytes | None = None
-        if head or wanted or headers.get("if-none-match"):
+        if self._recent is not None and not key.endswith(".m3u8"):
+            info, whole = await self._recent.get(key, lambda: small_object(self.store, key))
+        elif head or wanted or headers.get("if-none-match"):
             info = await object_info(self.store, key)
         else:
             info, whole = await small_object(self.store, key)
@@ -120,7 +142,8 @@ class MediaEdge:
         if head or start == end:
             return Response(status_code=status, headers=out, media_type=media_type)
         if whole is not None and len(whole) == info.size:
-            return Response(whole, status_code=status, headers=out, media_type=media_type)
+            part = whole if (start, end) == (0, info.size) else whole[start:end]
+            return Response(part, status_code=status, headers=out, media_type=media_type)
         if end - start <= SMALL_RANGE:
             part = await read_range(self.store, key, start, end)
             return Response(part, status_code=status, headers=out, media_type=media_type)

@@ -56,6 +56,32 @@ async def test_byte_ranges_head_and_revalidation(playback: PlaybackHarness) -> N
     assert stale.status_code == 200 and len(stale.content) == 10240
 
 
+async def test_a_segment_just_served_is_sent_again_from_memory_a_playlist_never(
+    playback: PlaybackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, tree, _ = await granted(playback)
+    store = playback.app.state.playback.edge.store  # type: ignore[attr-defined]
+    reads: list[str] = []
+    read_range = store.read_range
+
+    def counted(key: str, start: int, end: int) -> bytes:
+        reads.append(key.rsplit("/", 1)[-1])
+        return bytes(read_range(key, start, end))
+
+    monkeypatch.setattr(store, "read_range", counted)
+    url = f"{tree}/v720/seg_00000.m4s"
+    answers = [await playback.client.get(url) for _ in range(5)]
+    part = await playback.client.get(url, headers={"Range": "bytes=256-511"})
+    head = await playback.client.head(url)
+    assert all(a.content == bytes(range(256)) * 40 for a in answers)
+    assert part.status_code == 206 and part.content == bytes(range(256))
+    assert head.headers["content-length"] == "10240" and head.content == b""
+    assert len({a.headers["etag"] for a in [*answers, part, head]}) == 1
+    for _ in range(3):
+        assert (await playback.client.get(f"{tree}/v720/index.m3u8")).status_code == 200
+    assert reads == ["seg_00000.m4s", "index.m3u8", "index.m3u8", "index.m3u8"]
+
+
 async def test_a_tampered_signature_is_forbidden(playback: PlaybackHarness) -> None:
     video_id, _, token = await granted(playback)
     key_id, policy, signature = token.split(".")
