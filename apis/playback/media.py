@@ -7,6 +7,7 @@ import re
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import anyio.to_thread
 
@@ -97,7 +98,10 @@ class ObjectInfo:
 
 
 def _info(store: ObjectStore, key: str) -> ObjectInfo:
-    found = store.info(key)
+    return _info_of(store.info(key))
+
+
+def _info_of(found: dict[str, Any]) -> ObjectInfo:
     size = int(found["size"])
     tag = found.get("ETag") or found.get("etag")
     if not tag:
@@ -116,7 +120,11 @@ async def small_object(store: ObjectStore, key: str) -> tuple[ObjectInfo, bytes 
 
     One trip to a worker thread for what a player asks most (a whole segment or playlist):
     on two CPUs the hand-over between the event loop and a thread costs more than the read.
+    None at all when a local store's page cache holds the object.
     """
+    in_memory = store.read_if_in_memory(key, SMALL_RANGE)
+    if in_memory is not None:
+        return _info_of(in_memory[0]), in_memory[1]
 
     def read() -> tuple[ObjectInfo, bytes | None]:
         info = _info(store, key)

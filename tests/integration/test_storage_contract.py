@@ -97,3 +97,23 @@ def test_uri_is_usable_by_another_client(any_store: ObjectStore):
 
 def _options(store: ObjectStore) -> dict:
     return dict(store.fs.storage_options)
+
+
+def test_an_object_in_memory_is_read_without_a_thread_only_on_the_local_disk(
+    any_store: ObjectStore,
+):
+    any_store.write_bytes("hls/v1/seg_00000.ts", b"s" * 5000)
+    any_store.read_bytes("hls/v1/seg_00000.ts")  # in the page cache now, if the disk is local
+    any_store.write_bytes("hls/v1/sub/x.ts", b"x")
+    found = any_store.read_if_in_memory("hls/v1/seg_00000.ts", max_bytes=10_000)
+    if not any_store.is_local:
+        assert found is None  # S3: always the ordinary read
+        return
+    assert found is not None
+    info, data = found
+    assert data == b"s" * 5000
+    ordinary = any_store.info("hls/v1/seg_00000.ts")
+    assert (info["size"], info["mtime"]) == (ordinary["size"], ordinary["mtime"])  # same ETag
+    assert any_store.read_if_in_memory("hls/v1/seg_00000.ts", max_bytes=4999) is None
+    assert any_store.read_if_in_memory("hls/v1/sub", max_bytes=10_000) is None  # a folder
+    assert any_store.read_if_in_memory("hls/v1/missing.ts", max_bytes=10_000) is None

@@ -62,13 +62,20 @@ async def test_a_segment_just_served_is_sent_again_from_memory_a_playlist_never(
     _, tree, _ = await granted(playback)
     store = playback.app.state.playback.edge.store  # type: ignore[attr-defined]
     reads: list[str] = []
-    read_range = store.read_range
+    read_range, read_if_in_memory = store.read_range, store.read_if_in_memory
 
     def counted(key: str, start: int, end: int) -> bytes:
         reads.append(key.rsplit("/", 1)[-1])
         return bytes(read_range(key, start, end))
 
+    def counted_in_memory(key: str, max_bytes: int) -> object:
+        found = read_if_in_memory(key, max_bytes)
+        if found is not None:
+            reads.append(key.rsplit("/", 1)[-1])
+        return found
+
     monkeypatch.setattr(store, "read_range", counted)
+    monkeypatch.setattr(store, "read_if_in_memory", counted_in_memory)
     url = f"{tree}/v720/seg_00000.m4s"
     answers = [await playback.client.get(url) for _ in range(5)]
     part = await playback.client.get(url, headers={"Range": "bytes=256-511"})
