@@ -8,7 +8,9 @@ Services use it through :mod:`codeflix.auth`.
 
 The refresh on a schedule is what makes a rotated-out key stop working: a key the issuer no
 longer publishes (say, because it leaked) is forgotten at the next refresh, whether or not any
-token with a new key comes along.
+token with a new key comes along. The refresh starts in the background shortly before the keys
+expire, so under steady traffic no request waits for the issuer; keys are never used past
+their expiry (a request arriving later waits for the fetch).
 """
 
 from __future__ import annotations
@@ -121,6 +123,10 @@ class TokenVerifier:
         self._fetched_at: float | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
+        # From when a refresh begins in the background, before the keys expire; the task.
+        self._ahead_from = 0.0
+        self._ahead_at = float("-inf")
+        self._ahead: asyncio.Task[None] | None = None
 
     async def verify(self, token: str) -> Principal:
         """The principal of a valid access token; :class:`InvalidToken` otherwise."""
@@ -154,6 +160,8 @@ class TokenVerifier:
                 # Another request may have fetched while this one waited for the lock.
                 if self._due() or (kid not in self._keys and self._may_refetch()):
                     await self._fetch_or_keep()
+        elif self._ending():
+            self._refresh_ahead()
         if kid not in self._keys:
             raise InvalidToken(f"unknown signing key {kid!r}")
         return self._keys[kid]
@@ -161,6 +169,28 @@ class TokenVerifier:
     def _due(self) -> bool:
         """The cached keys are too old to trust: the issuer may have withdrawn one since."""
         return self._fetched_at is None or self._clock() >= self._expires_at
+
+    def _ending(self) -> bool:
+        """The keys expire soon, and no refresh ahead of that was begun within
+        ``min_refresh_seconds`` (one that failed is not retried for every request)."""
+        now = self._clock()
+        return now >= self._ahead_from and now - self._ahead_at >= self._min_refresh
+
+    def _refresh_ahead(self) -> None:
+        if self._ahead is not None and not self._ahead.done():
+            return
+        self._ahead_at = self._clock()
+        self._ahead = asyncio.create_task(self._refresh_in_background())
+
+    async def _refresh_in_background(self) -> None:
+        async with self._lock:
+            if self._clock() < self._ahead_from:
+                return  # a request fetched them while this waited for the lock
+            try:
+                await self._fetch_or_keep()
+            except IdentityUnavailable as e:
+                # The keys stay until they expire; a request after that fetches and answers 503.
+                log.warning("refreshing the issuer's keys ahead of their expiry failed: %s", e)
 
     def _may_refetch(self) -> bool:
         # A token naming an unknown key may be the first one after a rotation; refetch, but
@@ -183,6 +213,7 @@ class TokenVerifier:
                 "cannot refresh the issuer's keys; using the copy fetched %.0f s ago", stale_for
             )
             self._expires_at = self._clock() + self._min_refresh
+            self._ahead_from = self._expires_at  # while the issuer is away, no refresh ahead
 
     async def _fetch(self) -> None:
         try:
@@ -198,8 +229,11 @@ class TokenVerifier:
             if isinstance(key, RSAKey) and key.kid and key.get("use", "sig") == "sig"
         }
         self._fetched_at = self._clock()
-        lifetime = min(self.refresh_seconds, _freshness(response.headers))
-        self._expires_at = self._fetched_at + max(lifetime, self._min_refresh)
+        lifetime = max(min(self.refresh_seconds, _freshness(response.headers)), self._min_refresh)
+        self._expires_at = self._fetched_at + lifetime
+        # The last fifth of the lifetime, ten seconds at most: a fetch is begun in the
+        # background then, so that no request waits for it.
+        self._ahead_from = self._expires_at - min(self._min_refresh, lifetime / 5)
 
 
 def _freshness(headers: httpx.Headers) -> float:

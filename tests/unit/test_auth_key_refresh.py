@@ -6,6 +6,7 @@ clock is injected, so "five minutes later" costs nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -224,6 +225,58 @@ async def test_without_keys_fetched_before_an_issuer_outage_is_a_503(
     issuer.handle = lambda request: httpx.Response(503)  # type: ignore[method-assign]
     with pytest.raises(IdentityUnavailable):
         await verifier_of(issuer, clock).verify(issuer.token(keys[0]))
+
+
+async def test_shortly_before_the_keys_expire_they_are_fetched_without_a_request_waiting(
+    issuer: FakeIssuer, clock: Clock, keys: tuple[RSAKey, RSAKey]
+) -> None:
+    compromised, kept = keys
+    verifier = verifier_of(issuer, clock, refresh_seconds=300)
+    await verifier.verify(issuer.token(compromised))
+    issuer.keys = [kept]
+    answering = asyncio.Event()  # the issuer is slow to answer from now on
+    handle = issuer.handle
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await answering.wait()
+        return handle(request)
+
+    issuer.handle = slow  # type: ignore[assignment,method-assign]
+    clock.advance(291)  # within the last ten seconds of the five minutes
+    asking = asyncio.create_task(verifier.verify(issuer.token(compromised)))
+    assert (await asyncio.wait_for(asking, 1)).subject  # answered while the fetch waits
+    for _ in range(5):  # more requests meanwhile: the same one fetch
+        assert (await asyncio.wait_for(verifier.verify(issuer.token(kept)), 1)).subject
+    answering.set()
+    await asyncio.sleep(0.05)
+    assert issuer.fetches == 2
+    with pytest.raises(InvalidToken, match="unknown signing key"):  # dropped before expiring
+        await verifier.verify(issuer.token(compromised))
+    clock.advance(250)  # the new copy's five minutes run from its fetch
+    assert (await verifier.verify(issuer.token(kept))).subject
+    assert issuer.fetches == 2
+
+
+async def test_a_failed_refresh_ahead_is_not_retried_per_request_and_expiry_still_holds(
+    issuer: FakeIssuer, clock: Clock, keys: tuple[RSAKey, RSAKey], caplog: pytest.LogCaptureFixture
+) -> None:
+    from codeflix.auth import IdentityUnavailable
+
+    verifier = TokenVerifier(
+        issuer=ISSUER, http=issuer.client, clock=clock, refresh_seconds=300, max_stale_seconds=0
+    )
+    await verifier.verify(issuer.token(keys[0]))
+    issuer.handle = lambda request: httpx.Response(503)  # type: ignore[method-assign]
+    clock.advance(292)
+    for _ in range(20):
+        assert (await verifier.verify(issuer.token(keys[0]))).subject
+        await asyncio.sleep(0)
+    await asyncio.sleep(0.05)
+    assert issuer.fetches == 1  # the handler replaced above counts nothing: see the log
+    assert caplog.text.count("ahead of their expiry failed") == 1
+    clock.advance(9)  # expired: the request waits for a fetch, which fails
+    with pytest.raises(IdentityUnavailable):
+        await verifier.verify(issuer.token(keys[0]))
 
 
 def test_services_take_the_refresh_interval_from_the_environment(
