@@ -169,8 +169,11 @@ class ObjectStore:
         except FileNotFoundError as e:
             raise ObjectNotFound(key) from e
 
-    def read_if_in_memory(self, key: str, max_bytes: int) -> tuple[dict[str, Any], bytes] | None:
-        """An object's ``info`` and bytes when the machine's page cache holds them whole, else
+    def read_if_in_memory(
+        self, key: str, max_bytes: int
+    ) -> tuple[dict[str, Any], memoryview] | None:
+        """An object's ``info`` and bytes (a read-only view, not copied again) when the
+        machine's page cache holds them whole, else
         None (never on S3; not when a byte would have to come from the disk, or beyond
         ``max_bytes``).
 
@@ -195,7 +198,8 @@ class ObjectStore:
             return None
         finally:
             os.close(fd)
-        return {"size": found.st_size, "mtime": found.st_mtime, "type": "file"}, bytes(data)
+        info = {"size": found.st_size, "mtime": found.st_mtime, "type": "file"}
+        return info, memoryview(data).toreadonly()
 
     # -- metadata ----------------------------------------------------------------------------
     def exists(self, key: str) -> bool:

@@ -75,7 +75,7 @@ class MediaEdge:
         self.store, self.signer, self.clock = store, signer, clock
         # key -> (size and validator, the bytes when at most SMALL_RANGE); at most
         # cache_objects times 4 MB of memory.
-        self._recent: ReadCache[str, tuple[ObjectInfo, bytes | None]] | None = (
+        self._recent: ReadCache[str, tuple[ObjectInfo, bytes | memoryview | None]] | None = (
             ReadCache(ttl=cache_seconds, max_entries=cache_objects) if cache_seconds > 0 else None
         )
         # (prefix, max height) -> (read at, relative paths of the rungs it may not load); read
@@ -113,7 +113,7 @@ class MediaEdge:
         self, grant: Grant, key: str, headers: Mapping[str, str], now: float, head: bool
     ) -> Response:
         wanted = headers.get("range")
-        whole: bytes | None = None
+        whole: bytes | memoryview | None = None
         if self._recent is not None and not key.endswith(".m3u8"):
             info, whole = await self._recent.get(key, lambda: small_object(self.store, key))
         elif head or wanted or headers.get("if-none-match"):

@@ -115,7 +115,9 @@ async def object_info(store: ObjectStore, key: str) -> ObjectInfo:
     return await anyio.to_thread.run_sync(_info, store, key)
 
 
-async def small_object(store: ObjectStore, key: str) -> tuple[ObjectInfo, bytes | None]:
+async def small_object(
+    store: ObjectStore, key: str
+) -> tuple[ObjectInfo, bytes | memoryview | None]:
     """An object's size and validator and, when it is at most ``SMALL_RANGE``, its bytes.
 
     One trip to a worker thread for what a player asks most (a whole segment or playlist):
@@ -126,7 +128,7 @@ async def small_object(store: ObjectStore, key: str) -> tuple[ObjectInfo, bytes 
     if in_memory is not None:
         return _info_of(in_memory[0]), in_memory[1]
 
-    def read() -> tuple[ObjectInfo, bytes | None]:
+    def read() -> tuple[ObjectInfo, bytes | memoryview | None]:
         info = _info(store, key)
         if info.size > SMALL_RANGE:
             return info, None
