@@ -32,6 +32,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from codeflix.outgoing_http import http_client
 from codeflix.problems import Forbidden, Unauthorized
 from codeflix.token_verifier import (
     ADMIN_ROLE,
@@ -167,7 +168,7 @@ def verifier_for(settings: CommonSettings, platform: Platform | None = None) -> 
     def embedded_client() -> httpx.AsyncClient:
         identity_app = platform.identity_app
         if identity_app is None:
-            return httpx.AsyncClient()
+            return http_client()
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=identity_app))
 
     return TokenVerifier(

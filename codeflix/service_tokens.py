@@ -16,6 +16,7 @@ import httpx
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from codeflix.auth import issuer_for
+from codeflix.outgoing_http import http_client
 from codeflix.settings import DEFAULT_SECRET
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class ServiceTokens:
         token_url: str,
         client_id: str,
         client_secret: str,
-        http: Callable[[], httpx.AsyncClient] = httpx.AsyncClient,
+        http: Callable[[], httpx.AsyncClient] = http_client,
         clock: Callable[[], float] = time.time,
         margin_seconds: float = 30,
     ) -> None:
@@ -119,7 +120,7 @@ def service_tokens_for(settings: CommonSettings, platform: Platform | None = Non
     def http() -> httpx.AsyncClient:
         identity_app = platform.identity_app if platform else None
         if identity_app is None:
-            return httpx.AsyncClient(timeout=10)
+            return http_client(timeout=10)
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=identity_app))
 
     return ServiceTokens(

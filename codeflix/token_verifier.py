@@ -29,6 +29,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
+from codeflix.outgoing_http import http_client
 from codeflix.problems import Problem
 
 ALGORITHM = "RS256"
@@ -103,7 +104,7 @@ class TokenVerifier:
         issuer: str,
         audience: str = DEFAULT_AUDIENCE,
         jwks_url: str | None = None,
-        http: HttpFactory = httpx.AsyncClient,
+        http: HttpFactory = http_client,
         leeway_seconds: int = 30,
         min_refresh_seconds: float = 10.0,
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
