@@ -1,7 +1,7 @@
-"""A short-lived, per-process cache of hot reads (browse pages, playable videos, entitlements).
+"""A short-lived, per-process cache of hot reads (browse pages; the media edge's segments).
 
-Every viewer's browse page or grant asks the database the same few questions many times a
-second; the answers change rarely. :class:`ReadCache` keeps an answer for ``ttl`` seconds, lets
+Every viewer's browse page asks the database the same few questions many times a second; the
+answers change rarely. :class:`ReadCache` keeps an answer for ``ttl`` seconds, lets
 concurrent misses of one key share a single load, and is emptied at once when this process
 commits a change (:func:`clear_after_writes`), so a process always reads its own writes. Other
 processes (replicas, workers) see a change within ``ttl``: the price of not asking the database
