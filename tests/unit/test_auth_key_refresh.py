@@ -17,7 +17,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from codeflix.auth import InvalidToken, OidcSettings, TokenVerifier
-from codeflix.token_verifier import DEFAULT_REFRESH_SECONDS
+from codeflix.token_verifier import DEFAULT_MAX_STALE_SECONDS, DEFAULT_REFRESH_SECONDS
 
 ISSUER = "https://issuer.test/realms/codeflix"
 
@@ -84,10 +84,17 @@ def issuer(clock: Clock, keys: tuple[RSAKey, RSAKey]) -> FakeIssuer:
 
 
 def verifier_of(
-    issuer: FakeIssuer, clock: Clock, refresh_seconds: float = DEFAULT_REFRESH_SECONDS
+    issuer: FakeIssuer,
+    clock: Clock,
+    refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+    max_stale_seconds: float = DEFAULT_MAX_STALE_SECONDS,
 ) -> TokenVerifier:
     return TokenVerifier(
-        issuer=ISSUER, http=issuer.client, clock=clock, refresh_seconds=refresh_seconds
+        issuer=ISSUER,
+        http=issuer.client,
+        clock=clock,
+        refresh_seconds=refresh_seconds,
+        max_stale_seconds=max_stale_seconds,
     )
 
 
@@ -201,9 +208,7 @@ async def test_an_issuer_outage_keeps_the_last_keys_for_a_bounded_time_then_refu
 ) -> None:
     from codeflix.auth import IdentityUnavailable
 
-    verifier = TokenVerifier(
-        issuer=ISSUER, http=issuer.client, clock=clock, refresh_seconds=300, max_stale_seconds=900
-    )
+    verifier = verifier_of(issuer, clock, refresh_seconds=300, max_stale_seconds=900)
     await verifier.verify(issuer.token(keys[0]))
     issuer.handle = lambda request: httpx.Response(503)  # type: ignore[method-assign]
     clock.advance(301)
@@ -262,9 +267,7 @@ async def test_a_failed_refresh_ahead_is_not_retried_per_request_and_expiry_stil
 ) -> None:
     from codeflix.auth import IdentityUnavailable
 
-    verifier = TokenVerifier(
-        issuer=ISSUER, http=issuer.client, clock=clock, refresh_seconds=300, max_stale_seconds=0
-    )
+    verifier = verifier_of(issuer, clock, refresh_seconds=300, max_stale_seconds=0)
     await verifier.verify(issuer.token(keys[0]))
     issuer.handle = lambda request: httpx.Response(503)  # type: ignore[method-assign]
     clock.advance(292)
