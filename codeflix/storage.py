@@ -173,9 +173,8 @@ class ObjectStore:
         self, key: str, max_bytes: int
     ) -> tuple[dict[str, Any], memoryview] | None:
         """An object's ``info`` and bytes (a read-only view, not copied again) when the
-        machine's page cache holds them whole, else
-        None (never on S3; not when a byte would have to come from the disk, or beyond
-        ``max_bytes``).
+        machine's page cache holds them whole; None otherwise: always on S3, when a byte would
+        have to come from the disk, for more than ``max_bytes``, or a missing object.
 
         It never waits for a disk (``RWF_NOWAIT``), so an event loop may call it directly and
         spare the trip to a worker thread that a read otherwise takes: on a small machine that

@@ -122,7 +122,7 @@ async def small_object(
 
     One trip to a worker thread for what a player asks most (a whole segment or playlist):
     on two CPUs the hand-over between the event loop and a thread costs more than the read.
-    None at all when a local store's page cache holds the object.
+    No trip at all when a local store's page cache holds the object whole.
     """
     in_memory = store.read_if_in_memory(key, SMALL_RANGE)
     if in_memory is not None:
